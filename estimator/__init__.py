@@ -1,0 +1,41 @@
+"""estimator: what it costs to train a language model from scratch vs fine-tune one.
+
+    import estimator
+    e = estimator.estimate(method="pretrain", model="llama-2-7b", tokens=2e12, gpu="a100-80gb", gpus=2048)
+    e.gpu_hours, e.cost_usd; print(e.explain())
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+__all__ = ["estimate", "Estimate", "Scenario", "load_catalog", "Catalog", "count_tokens", "DatasetProfile",
+           "EstimatorError", "CatalogError", "UnknownIdError", "ConfigurationError", "DatasetError"]
+
+from .errors import CatalogError, ConfigurationError, DatasetError, EstimatorError, UnknownIdError
+
+if TYPE_CHECKING:
+    from .catalog import Catalog, load_catalog
+    from .estimate import Estimate, estimate
+    from .scenario import Scenario
+    from .tokens import DatasetProfile, count_tokens
+
+_LAZY = {
+    "estimate": ("estimate", "estimate"), "Estimate": ("estimate", "Estimate"),
+    "Scenario": ("scenario", "Scenario"), "load_catalog": ("catalog", "load_catalog"),
+    "Catalog": ("catalog", "Catalog"), "count_tokens": ("tokens", "count_tokens"),
+    "DatasetProfile": ("tokens", "DatasetProfile"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import heavy modules (numpy, pandas, pydantic) only when first used."""
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(f".{module}", __name__), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'estimator' has no attribute '{name}'")

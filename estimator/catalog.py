@@ -1,0 +1,294 @@
+"""Load, validate and merge the YAML tables (bundled + user files) and look entries up."""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import os
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import CatalogError, UnknownIdError
+from .schema import (
+    TABLES,
+    ApiPrice,
+    Assumption,
+    EnergyRegion,
+    GpuPrice,
+    Hardware,
+    ModelSpec,
+)
+from .yamlio import line_of, load_yaml
+
+SPEC_FILES = ("models.yaml", "hardware.yaml", "assumptions.yaml")
+PRICING_FILES = ("gpu_prices.yaml", "apis.yaml", "energy.yaml")
+TOP_KEYS = (*TABLES, "assumptions")
+ENV_VAR = "ESTIMATOR_CATALOG"
+
+
+def normalize(name: str) -> str:
+    """Case- and separator-insensitive key: 'Llama_2 7B' -> 'llama-2-7b'."""
+    return "-".join(str(name).strip().lower().replace("_", " ").replace("/", " / ").split()).replace("-/-", "/")
+
+
+def _key(table: str, entry: BaseModel) -> Any:
+    if table == "gpu_prices":
+        return (entry.provider, entry.gpu, entry.tier)
+    if table == "apis":
+        return entry.model
+    return entry.id
+
+
+def _label(key: Any) -> str:
+    return "/".join(key) if isinstance(key, tuple) else str(key)
+
+
+@dataclass
+class Catalog:
+    """All tables, merged. Look entries up with `model()`, `gpu()`, `api_for()`, `price()`."""
+
+    models: dict[str, ModelSpec] = field(default_factory=dict)
+    hardware: dict[str, Hardware] = field(default_factory=dict)
+    gpu_prices: dict[tuple[str, str, str], GpuPrice] = field(default_factory=dict)
+    apis: dict[str, ApiPrice] = field(default_factory=dict)
+    energy: dict[str, EnergyRegion] = field(default_factory=dict)
+    assumptions: dict[str, Assumption] = field(default_factory=dict)
+    origins: dict[tuple[str, Any], str] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+
+    # ---- lookups -------------------------------------------------------------------
+    def _lookup(self, kind: str, table: dict[str, Any], wanted: str) -> Any:
+        if not isinstance(wanted, str) or not wanted.strip():
+            raise UnknownIdError(kind, str(wanted))
+        key = normalize(wanted)
+        names: dict[str, str] = {}
+        for entry_id, entry in table.items():
+            names[normalize(entry_id)] = entry_id
+            for alias in getattr(entry, "aliases", []) or []:
+                names.setdefault(normalize(alias), entry_id)
+        if key in names:
+            return table[names[key]]
+        close = difflib.get_close_matches(key, list(names), n=3, cutoff=0.6)
+        matches = list(dict.fromkeys(names[c] for c in close))
+        raise UnknownIdError(kind, wanted, matches)
+
+    def model(self, wanted: str) -> ModelSpec:
+        return self._lookup("model", self.models, wanted)
+
+    def gpu(self, wanted: str) -> Hardware:
+        return self._lookup("GPU", self.hardware, wanted)
+
+    def energy_region(self, wanted: str | None = None) -> EnergyRegion:
+        if wanted is None:
+            defaults = [e for e in self.energy.values() if e.default]
+            if not defaults:
+                raise CatalogError("no energy region is marked default: true")
+            return defaults[-1]
+        return self._lookup("energy region", self.energy, wanted)
+
+    def api_for(self, model_id: str) -> ApiPrice | None:
+        return self.apis.get(model_id)
+
+    def providers(self) -> list[str]:
+        return sorted({p for p, _, _ in self.gpu_prices})
+
+    def prices_for(self, gpu_id: str, tier: str | None = None) -> list[GpuPrice]:
+        return [p for (prov, g, t), p in sorted(self.gpu_prices.items()) if g == gpu_id and (tier is None or t == tier)]
+
+    def price(self, gpu_id: str, provider: str | None, tier: str = "on_demand") -> tuple[float, str, list[GpuPrice]]:
+        """USD per GPU-hour and how it was chosen.
+
+        With a provider: that provider's (gpu, tier) row. Without: the median over every
+        provider's row for (gpu, tier), so no single vendor's list price decides it.
+        """
+        if provider is not None:
+            prov = normalize(provider)
+            if prov not in self.providers():
+                self._lookup("provider", {p: None for p in self.providers()}, provider)
+            row = self.gpu_prices.get((prov, gpu_id, tier))
+            if row is None:
+                offered = sorted(t for (p, g, t) in self.gpu_prices if p == prov and g == gpu_id)
+                others = sorted(p for (p, g, t) in self.gpu_prices if g == gpu_id and t == tier)
+                hint = f"; {prov} lists tiers {', '.join(offered)}" if offered else ""
+                hint += f"; providers with {gpu_id} {tier}: {', '.join(others)}" if others else ""
+                raise UnknownIdError("price", f"{prov}/{gpu_id}/{tier}", []) if not hint else CatalogError(
+                    f"no {tier} price for {gpu_id} at {prov}{hint}")
+            return row.usd_per_gpu_hour, f"{prov} {tier}", [row]
+        rows = self.prices_for(gpu_id, tier)
+        if not rows:
+            return float("nan"), f"no {tier} price listed for {gpu_id}", []
+        value = statistics.median(r.usd_per_gpu_hour for r in rows)
+        return value, f"median of {len(rows)} {tier} prices ({', '.join(r.provider for r in rows)})", rows
+
+    def assumption(self, name: str) -> Assumption:
+        if name not in self.assumptions:
+            raise UnknownIdError("assumption", name, difflib.get_close_matches(name, list(self.assumptions), n=3))
+        return self.assumptions[name]
+
+    def origin(self, table: str, key: Any) -> str:
+        return self.origins.get((table, key), "")
+
+    def frame(self, table: str):
+        """One table as a pandas DataFrame (one row per entry)."""
+        import pandas as pd
+
+        entries = getattr(self, table)
+        rows = []
+        for key, entry in entries.items():
+            row = {"key": _label(key)} | entry.model_dump()
+            if table == "assumptions":
+                row = {"key": key, "unit": entry.unit, "rules": len(entry.rules), "description": entry.description}
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+
+# ---- loading ---------------------------------------------------------------------------
+def _read_table_file(path: str, text: str | None = None) -> tuple[dict[str, list[tuple[Any, BaseModel, int | None]]], list[str]]:
+    """Validate one file; return ({table: [(key, entry, line)]}, problems)."""
+    data, lines = load_yaml(path, text)
+    problems: list[str] = []
+    out: dict[str, list[tuple[Any, BaseModel, int | None]]] = {}
+    if data is None:
+        return out, [f"{path}:1: empty file: expected one of the keys {', '.join(TOP_KEYS)}"]
+    if not isinstance(data, dict):
+        return out, [f"{path}:{line_of(lines, ())}: expected a mapping with keys such as {', '.join(TOP_KEYS)}"]
+    for table, entries in data.items():
+        where = f"{path}:{line_of(lines, (table,))}"
+        if table not in TOP_KEYS:
+            close = difflib.get_close_matches(str(table), TOP_KEYS, n=2)
+            hint = f"; did you mean {', '.join(close)}?" if close else f"; expected one of {', '.join(TOP_KEYS)}"
+            problems.append(f"{where}: unknown table '{table}'{hint}")
+            continue
+        if table == "assumptions":
+            if not isinstance(entries, dict):
+                problems.append(f"{where}: 'assumptions' must map names to rule tables")
+                continue
+            items = [((name,), name, value) for name, value in entries.items()]
+            schema: type[BaseModel] = Assumption
+        else:
+            if not isinstance(entries, list):
+                problems.append(f"{where}: '{table}' must be a list of entries")
+                continue
+            items = [((i,), None, value) for i, value in enumerate(entries)]
+            schema = TABLES[table]
+        for sub, name, value in items:
+            at = (table, *sub)
+            line = line_of(lines, at)
+            if not isinstance(value, dict):
+                problems.append(f"{path}:{line}: {table}[{sub[0]}]: expected a mapping, got {type(value).__name__}")
+                continue
+            label = name or value.get("id") or value.get("model") or f"#{sub[0] + 1}"
+            try:
+                entry = schema.model_validate(value)
+            except ValidationError as exc:
+                for err in exc.errors():
+                    loc = tuple(err["loc"])
+                    field_name = ".".join(str(p) for p in loc) or "(entry)"
+                    got = err.get("input")
+                    got_text = "" if isinstance(got, dict) or err["type"] == "missing" else f" (got {got!r})"
+                    msg = err["msg"].removeprefix("Value error, ")
+                    problems.append(f"{path}:{line_of(lines, (*at, *loc))}: {table} '{label}', field '{field_name}': {msg}{got_text}")
+                continue
+            key = name if table == "assumptions" else _key(table, entry)
+            out.setdefault(table, []).append((key, entry, line))
+    return out, problems
+
+
+def _cross_check(cat: Catalog) -> list[str]:
+    problems = []
+    for key, price in cat.gpu_prices.items():
+        if price.gpu not in cat.hardware:
+            problems.append(f"{cat.origin('gpu_prices', key)}: gpu_prices '{_label(key)}', field 'gpu': unknown GPU id "
+                            f"'{price.gpu}'" + _did_you_mean(price.gpu, cat.hardware))
+    for key, api in cat.apis.items():
+        if api.model not in cat.models:
+            problems.append(f"{cat.origin('apis', key)}: apis '{key}', field 'model': unknown model id '{api.model}'"
+                            + _did_you_mean(api.model, cat.models))
+    return problems
+
+
+def _did_you_mean(wanted: str, table: Iterable[str]) -> str:
+    close = difflib.get_close_matches(wanted, list(table), n=3)
+    return f"; did you mean {', '.join(close)}?" if close else ""
+
+
+def _merge_file(cat: Catalog, path: str, text: str | None = None) -> list[str]:
+    tables, problems = _read_table_file(path, text)
+    seen: set[tuple[str, Any]] = set()
+    for table, rows in tables.items():
+        target = getattr(cat, table)
+        for key, entry, line in rows:
+            if (table, key) in seen:
+                problems.append(f"{path}:{line}: {table} '{_label(key)}' is defined twice in this file")
+            seen.add((table, key))
+            target[key] = entry
+            cat.origins[(table, key)] = f"{path}:{line}"
+    cat.files.append(str(path))
+    return problems
+
+
+def _bundled_files() -> list[tuple[str, str]]:
+    """(display path, text) of every bundled table, read as package data."""
+    out = []
+    for package, names in (("estimator.specs", SPEC_FILES), ("estimator.pricing", PRICING_FILES)):
+        try:
+            root = resources.files(package)
+        except ModuleNotFoundError:  # running from a source tree without install
+            root = Path(__file__).resolve().parent.parent / "pricing"
+        for name in names:
+            res = root / name
+            out.append((f"{package.replace('.', '/')}/{name}", res.read_text(encoding="utf-8")))
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _bundled() -> Catalog:
+    cat = Catalog()
+    problems: list[str] = []
+    for display, text in _bundled_files():
+        problems += _merge_file(cat, display, text)
+    problems += _cross_check(cat)
+    if problems:
+        raise CatalogError(f"bundled catalog is invalid: {problems[0]}")
+    return cat
+
+
+def user_catalog_files(extra: Sequence[str | os.PathLike] = ()) -> list[str]:
+    """Files from ESTIMATOR_CATALOG (os.pathsep-separated) then explicit ones, in merge order."""
+    env = [p for p in os.environ.get(ENV_VAR, "").split(os.pathsep) if p.strip()]
+    return [*env, *(str(p) for p in extra)]
+
+
+def load_catalog(extra: Sequence[str | os.PathLike] = (), *, use_env: bool = True) -> Catalog:
+    """Bundled tables merged with user files (later files win, by id)."""
+    base = _bundled()
+    files = user_catalog_files(extra) if use_env else [str(p) for p in extra]
+    if not files:
+        return base
+    cat = Catalog(**{name: dict(getattr(base, name)) for name in (*TABLES, "assumptions")},
+                  origins=dict(base.origins), files=list(base.files))
+    problems: list[str] = []
+    for path in files:
+        problems += _merge_file(cat, path)
+    problems += _cross_check(cat)
+    if problems:
+        more = f" (and {len(problems) - 1} more; run 'estimator catalog validate')" if len(problems) > 1 else ""
+        raise CatalogError(problems[0] + more)
+    return cat
+
+
+def validate_file(path: str | os.PathLike) -> list[str]:
+    """Every problem in one user file (against the bundled tables), each 'file:line: field: what'."""
+    cat = Catalog(**{name: dict(getattr(_bundled(), name)) for name in (*TABLES, "assumptions")},
+                  origins=dict(_bundled().origins))
+    try:
+        problems = _merge_file(cat, str(path))
+    except CatalogError as exc:
+        return [str(exc)]
+    return problems + _cross_check(cat)

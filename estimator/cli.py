@@ -1,0 +1,177 @@
+"""Command line: parse options, call the library, render. No number is computed here."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from typing import Any
+
+import click
+
+FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]), default="table",
+                      show_default=True, help="Output format (json/csv carry raw numbers).")
+CATALOG = click.option("--catalog", "catalogs", multiple=True, type=click.Path(dir_okay=False),
+                       help="Extra YAML catalog merged over the bundled tables (repeatable; also $ESTIMATOR_CATALOG).")
+
+
+def friendly_errors(func):
+    """Turn library errors into one-line click errors (exit 1, no traceback)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from .errors import EstimatorError
+
+        try:
+            return func(*args, **kwargs)
+        except EstimatorError as exc:
+            raise click.ClickException(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+        except KeyboardInterrupt:
+            raise click.Abort() from None
+
+    return wrapper
+
+
+def _parse_sets(values: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for item in values:
+        if "=" not in item:
+            raise click.BadParameter(f"'{item}' is not NAME=VALUE", param_hint="--set")
+        key, value = item.split("=", 1)
+        out[key.strip()] = value.strip()
+    return out
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="estimator", message="estimator %(version)s")
+def cli() -> None:
+    """Estimate what it costs to train a language model from scratch vs fine-tune one."""
+
+
+@cli.command()
+@click.option("--method", type=click.Choice(["pretrain", "full", "lora", "qlora", "api"]), required=True)
+@click.option("--model", help="Catalog id (e.g. llama-3.1-8b); or use --params for a model not in the catalog.")
+@click.option("--params", help="Parameters of a model not in the catalog (e.g. 7B).")
+@click.option("--layers", type=int)
+@click.option("--hidden", type=int)
+@click.option("--heads", type=int)
+@click.option("--kv-heads", type=int)
+@click.option("--ffn", type=int)
+@click.option("--vocab", type=int)
+@click.option("--context", type=int)
+@click.option("--tokens", help="Training tokens per epoch (e.g. 2T, 300M).")
+@click.option("--dataset", "datasets", multiple=True, type=click.Path(), help="Dataset file(s) to count tokens from.")
+@click.option("--epochs", help="Passes over the tokens (default: 1 pretrain, 3 fine-tuning, API rule with a dataset).")
+@click.option("--gpu", help="Hardware id (e.g. h100-sxm, a100-80gb).")
+@click.option("--gpus", help="GPU count (default: the fewest that fit in memory).")
+@click.option("--deadline", help="Finish within this time (e.g. 30d, 12h): the fewest GPUs that make it.")
+@click.option("--provider", help="Price from this provider (default: median over providers).")
+@click.option("--tier", type=click.Choice(["on_demand", "spot", "reserved", "capacity_block"]), default="on_demand",
+              show_default=True)
+@click.option("--region", help="Energy region for electricity price, grid carbon and PUE (default: us-average).")
+@click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Override an assumption or quantity (repeatable).")
+@CATALOG
+@FORMAT
+@click.option("--explain", is_flag=True, help="Print the trace: every rule, its inputs, value and source.")
+@friendly_errors
+def estimate(method, model, params, layers, hidden, heads, kv_heads, ffn, vocab, context, tokens, datasets, epochs,
+             gpu, gpus, deadline, provider, tier, region, sets, catalogs, fmt, explain) -> None:
+    """Estimate FLOPs, memory, GPUs, time, GPU-hours, cost, energy and CO2 of one training run.
+
+    \b
+    estimator estimate --method pretrain --model llama-2-7b --tokens 2T --gpu a100-80gb --gpus 2048
+    estimator estimate --method qlora --model llama-2-70b --tokens 10M --gpu a100-80gb --explain
+    estimator estimate --method api --model gpt-4o-mini --tokens 100000 --epochs 3
+    """
+    import estimator as api
+    from .render import render_record
+
+    if bool(model) == bool(params):
+        raise click.UsageError("give exactly one of --model ID or --params N")
+    spec: Any = model
+    if params:
+        spec = {k: v for k, v in dict(params=params, layers=layers, hidden=hidden, heads=heads, kv_heads=kv_heads,
+                                      ffn=ffn, vocab=vocab, context=context).items() if v is not None}
+    result = api.estimate(method=method, model=spec, tokens=tokens, gpu=gpu, gpus=gpus, provider=provider, tier=tier,
+                          epochs=epochs, deadline=deadline, dataset=list(datasets) or None, region=region,
+                          overrides=_parse_sets(sets), catalog=list(catalogs))
+    if explain:
+        click.echo(result.explain())
+        if fmt == "table":
+            return
+        click.echo()
+    if fmt == "table":
+        from .render import render_rows
+
+        click.echo(render_rows([{"quantity": k, "value": v} for k, v in result.summary()], "table"))
+        for w in result.warnings:
+            click.echo(f"warning: {w}", err=True)
+        return
+    record = result.to_dict()
+    click.echo(render_record(record if fmt == "json" else {k: v for k, v in record.items()}, fmt))
+
+
+@cli.group()
+def catalog() -> None:
+    """List and validate the catalog tables."""
+
+
+def _list(table: str, columns: list[str]):
+    @CATALOG
+    @FORMAT
+    @friendly_errors
+    def command(catalogs, fmt) -> None:
+        from .catalog import load_catalog
+        from .render import render_rows
+
+        cat = load_catalog(list(catalogs))
+        frame = cat.frame(table)
+        cols = [c for c in columns if c in frame.columns]
+        rows = frame[cols].to_dict("records") if fmt != "json" else frame.to_dict("records")
+        click.echo(render_rows(rows, fmt, columns=None if fmt == "json" else cols))
+
+    command.__doc__ = f"List {table}."
+    return command
+
+
+catalog.command("models")(_list("models", ["id", "name", "params", "active_params", "layers", "hidden", "context",
+                                             "methods", "as_of"]))
+catalog.command("hardware")(_list("hardware", ["id", "name", "generation", "memory_gb", "tdp_w", "as_of"]))
+catalog.command("prices")(_list("gpu_prices", ["provider", "gpu", "tier", "usd_per_gpu_hour", "instance", "as_of"]))
+catalog.command("apis")(_list("apis", ["model", "provider", "training_usd_per_1m_tokens", "max_example_tokens", "as_of"]))
+catalog.command("energy")(_list("energy", ["id", "default", "electricity_usd_per_kwh", "grid_kgco2_per_kwh", "pue",
+                                             "as_of"]))
+catalog.command("assumptions")(_list("assumptions", ["key", "unit", "rules", "description"]))
+
+
+@catalog.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+def validate(files) -> None:
+    """Check catalog files; print every problem as file:line: field: what (exit 1 if any)."""
+    from .catalog import validate_file
+
+    problems = [p for f in files for p in validate_file(f)]
+    for p in problems:
+        click.echo(p)
+    if problems:
+        click.echo(f"{len(problems)} problem(s)", err=True)
+        sys.exit(1)
+    click.echo(f"ok: {', '.join(files)}")
+
+
+def _register_optional() -> None:
+    try:
+        from .cli_count import count
+    except ImportError:  # the token counter is optional until it lands
+        return
+    cli.add_command(count)
+
+
+_register_optional()
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

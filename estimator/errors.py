@@ -1,0 +1,28 @@
+"""Exception types raised by the library; the CLI turns each into a one-line error."""
+
+from __future__ import annotations
+
+
+class EstimatorError(Exception):
+    """Base class for every error a user can fix (bad id, bad file, bad value)."""
+
+
+class CatalogError(EstimatorError):
+    """A YAML table is malformed or fails validation; the message names file:line and field."""
+
+
+class UnknownIdError(EstimatorError):
+    """A model, GPU, provider or price id is not in the catalog."""
+
+    def __init__(self, kind: str, wanted: str, matches: list[str] | None = None):
+        self.kind, self.wanted, self.matches = kind, wanted, matches or []
+        hint = f"; did you mean {', '.join(self.matches)}?" if self.matches else ""
+        super().__init__(f"unknown {kind} '{wanted}'{hint}")
+
+
+class ConfigurationError(EstimatorError):
+    """The scenario is impossible (does not fit, unsupported method, bad quantity)."""
+
+
+class DatasetError(EstimatorError):
+    """A dataset cannot be read (missing, binary, empty, wrong format)."""

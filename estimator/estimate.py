@@ -1,0 +1,370 @@
+"""estimate(): one scenario in, an Estimate (values, units, trace, warnings) out."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import assumptions as at
+from .catalog import Catalog, load_catalog
+from .engine import Evaluation, Given, Step, evaluate
+from .errors import ConfigurationError
+from .resolve import DEFAULT_GPU, energy_givens, hardware_givens, inline_model, model_givens, price_given
+from .rules import REGISTRY
+from .rules.base import scalar
+from .scenario import Scenario
+from .units import hours, si, usd
+
+GPU_OUTPUTS = [
+    "train_tokens", "train_flops", "hardware_flops", "trainable_params", "lora_params",
+    "weight_bytes", "gradient_bytes", "optimizer_bytes", "activation_bytes",
+    "memory_per_gpu_gb", "usable_bytes_per_gpu", "gpus_to_fit", "gpus", "mfu", "hfu",
+    "wall_clock_hours", "wall_clock_days", "gpu_hours", "price_usd_per_gpu_hour", "cost_usd",
+    "energy_kwh", "co2_kg", "energy_cost_usd",
+]
+API_OUTPUTS = ["billed_tokens", "api_cost_usd"]
+# Keys of to_dict(), in order (units in docs/outputs.md and in Estimate.units).
+HEADLINE = ["train_flops", "gpus", "memory_per_gpu_gb", "wall_clock_hours", "gpu_hours", "cost_usd",
+            "energy_kwh", "co2_kg"]
+
+
+@dataclass
+class Estimate:
+    """Named values with units, the trace of rules that produced them, and warnings."""
+
+    scenario: Scenario
+    model_id: str
+    gpu_id: str | None
+    values: dict[str, Any]
+    units: dict[str, str]
+    steps: list[Step]
+    warnings: list[str] = field(default_factory=list)
+
+    def __getattr__(self, name: str) -> Any:
+        values = self.__dict__.get("values", {})
+        if name in values:
+            return values[name]
+        raise AttributeError(name)
+
+    @property
+    def method(self) -> str:
+        return self.scenario.method
+
+    @property
+    def cost_usd(self) -> float:
+        return self.values.get("cost_usd", float("nan"))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Flat record: scenario, headline quantities (raw numbers), warnings."""
+        out: dict[str, Any] = {
+            "name": self.scenario.name,
+            "method": self.method,
+            "model": self.model_id,
+            "gpu": self.gpu_id,
+            "provider": self.scenario.provider,
+            "tier": self.scenario.tier if self.method != "api" else None,
+        }
+        for key in ("tokens", "epochs", "train_tokens", *HEADLINE, "gpu_days", "wall_clock_days", "hardware_flops",
+                    "mfu", "price_usd_per_gpu_hour", "trainable_params", "billed_tokens",
+                    "training_usd_per_1m_tokens", "compute_optimal_tokens", "tokens_vs_optimal"):
+            if key in self.values:
+                out[key] = self.values[key]
+        for key in HEADLINE:
+            out.setdefault(key, None)
+        out = {k: _tidy(v) for k, v in out.items()}
+        out["warnings"] = list(self.warnings)
+        return out
+
+    def to_frame(self):
+        """One-row pandas DataFrame of to_dict() (warnings joined)."""
+        import pandas as pd
+
+        row = self.to_dict()
+        row["warnings"] = "; ".join(row["warnings"])
+        return pd.DataFrame([row])
+
+    def trace_frame(self):
+        """The trace as a DataFrame: quantity, value, unit, kind, formula, inputs, source."""
+        import pandas as pd
+
+        return pd.DataFrame([{
+            "quantity": s.name, "value": s.value, "unit": s.unit, "kind": s.kind, "formula": s.formula,
+            "inputs": ", ".join(s.inputs), "source": s.source} for s in self.steps])
+
+    def __repr__(self) -> str:
+        return f"Estimate({self.method}, {self.model_id}, cost_usd={self.cost_usd:.4g})"
+
+    def explain(self) -> str:
+        """Every step, dependencies first: value, unit, formula or table row, and source."""
+        lines = [f"{self.method} · {self.model_id}" + (f" · {self.values.get('gpus', '?'):.0f} × {self.gpu_id}"
+                                                          if self.gpu_id else "")]
+        for s in self.steps:
+            lines.append(f"{s.name} = {_fmt(s.value)} {s.unit}".rstrip() + f"   [{s.kind}]")
+            if s.formula:
+                lines.append(f"    formula: {s.formula}")
+            if s.inputs:
+                lines.append("    from: " + ", ".join(f"{i}={_fmt(self.values.get(i))}" for i in s.inputs))
+            lines.append(f"    source: {s.source}")
+        if self.warnings:
+            lines.append("warnings:")
+            lines += [f"  - {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+    def summary(self) -> list[tuple[str, str]]:
+        """Human-readable headline rows (for the terminal)."""
+        v = self.values
+        rows = [("method", self.method), ("model", self.model_id)]
+        if self.method == "api":
+            rows += [("billed tokens", si(v["billed_tokens"])), ("epochs", _fmt(v["epochs"])),
+                     ("price / 1M training tokens", usd(v["training_usd_per_1m_tokens"])), ("cost", usd(v["cost_usd"]))]
+            return rows
+        rows += [("GPU", f"{v['gpus']:.0f} × {self.gpu_id}"), ("training tokens", si(v["train_tokens"])),
+                 ("train FLOPs", si(v["train_flops"]) + "FLOP"), ("memory per GPU", f"{v['memory_per_gpu_gb']:.1f} GB"),
+                 ("MFU", f"{v['mfu']:.3f}"), ("wall clock", hours(v["wall_clock_hours"])),
+                 ("GPU-hours", si(v["gpu_hours"]) + " GPU-h"),
+                 ("price", usd(v["price_usd_per_gpu_hour"]) + " / GPU-h"), ("cost", usd(v["cost_usd"])),
+                 ("energy", si(v["energy_kwh"] * 1000) + "Wh"), ("CO2", f"{v['co2_kg'] / 1000:,.3g} tCO2e")]
+        return rows
+
+
+def _tidy(value: Any) -> Any:
+    """Raw numbers without float noise (0.8999999999999999 -> 0.9); whole counts as int."""
+    if isinstance(value, (float, np.floating)) and math.isfinite(value):
+        value = float(f"{float(value):.12g}")
+    return value
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, (float, np.floating)):
+        if math.isnan(value) or math.isinf(value):
+            return str(value)
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _assumption_provider(cat: Catalog, name: str, transform=None, extra_needs: tuple[str, ...] = ()):
+    table = cat.assumption(name)
+    facts = at.facts_needed(table)
+    needs = tuple(dict.fromkeys((*facts, *extra_needs)))
+
+    def provide(ev: Evaluation) -> Given:
+        g = at.lookup(table, name, {k: ev.values[k] for k in facts})
+        return transform(g, ev) if transform else g
+
+    provide.needs = needs  # type: ignore[attr-defined]
+    return provide
+
+
+def _cap_seq_len(g: Given, ev: Evaluation) -> Given:
+    capped = np.minimum(g.value, ev.values["context"])
+    formula = g.formula + " capped at the model context" if np.any(capped != g.value) else g.formula
+    return Given(scalar(capped), g.unit, g.source, g.kind, formula)
+
+
+def _resolve_catalog(catalog: Catalog | Sequence[str] | str | None) -> Catalog:
+    if isinstance(catalog, Catalog):
+        return catalog
+    if catalog is None:
+        return load_catalog()
+    return load_catalog([catalog] if isinstance(catalog, str) else list(catalog))
+
+
+def estimate(method: str, model: str | dict[str, Any], tokens: float | str | None = None, *, gpu: str | None = None,
+             gpus: int | None = None, provider: str | None = None, tier: str = "on_demand",
+             epochs: float | None = None, deadline: str | float | None = None, dataset: Any = None,
+             region: str | None = None, overrides: dict[str, Any] | None = None,
+             catalog: Catalog | Sequence[str] | str | None = None, name: str | None = None) -> Estimate:
+    """Estimate one training run. See README 'Python API'.
+
+    model: a catalog id (aliases and case accepted) or an inline spec dict ({'params': 7e9, ...}).
+    tokens: training tokens per epoch (numbers or '2T'); gpus: a count, or deadline ('30d') for the
+    fewest that finish in time; default: the fewest that fit in memory. overrides: any assumption or
+    quantity by name (e.g. {'mfu': 0.45}); they beat every table.
+    """
+    scenario = Scenario(method=method, model=model, tokens=tokens, epochs=epochs, gpu=gpu, gpus=gpus,
+                        deadline_hours=deadline, provider=provider, tier=tier, region=region, dataset=dataset,
+                        overrides=dict(overrides or {}), name=name)
+    return estimate_scenario(scenario, _resolve_catalog(catalog))
+
+
+def estimate_scenario(scenario: Scenario, cat: Catalog) -> Estimate:
+    warnings: list[str] = []
+    if isinstance(scenario.model, dict):
+        spec, w = inline_model(scenario.model)
+        warnings += w
+        origin = "inline"
+    else:
+        spec = cat.model(scenario.model)
+        origin = cat.origin("models", spec.id)
+    if scenario.method not in spec.methods:
+        if spec.api_only:
+            raise ConfigurationError(f"{spec.id} is offered only through a hosted fine-tuning API (weights are not "
+                                     f"public): use method 'api'")
+        raise ConfigurationError(f"{spec.id} does not support method '{scenario.method}' (supports "
+                                 f"{', '.join(spec.methods)})")
+    overrides = _numeric_overrides(scenario.overrides, cat)
+    if scenario.method == "api":
+        return _estimate_api(scenario, cat, spec, overrides, warnings)
+
+    given: dict[str, Given] = {"method": Given(scenario.method, "", "scenario", "input", "method")}
+    given |= model_givens(spec, origin)
+    if scenario.tokens is not None:
+        given["tokens"] = Given(scenario.tokens, "tokens", "scenario", "input", "tokens per epoch")
+    if scenario.epochs is not None:
+        given["epochs"] = Given(scenario.epochs, "epochs", "scenario", "input", "epochs")
+    gpu_wanted = scenario.gpu or DEFAULT_GPU
+    hw = cat.gpu(gpu_wanted)
+    if scenario.gpu is None:
+        warnings.append(f"no GPU given: using {hw.id}")
+    dtype = str(overrides.get("dtype") or at.lookup(cat.assumption("dtype"), "dtype", {}).value)
+    given |= hardware_givens(hw, cat.origin("hardware", hw.id), dtype)
+    price, w = price_given(cat, scenario, hw)
+    warnings += w
+    given["price_usd_per_gpu_hour"] = price
+    given |= energy_givens(cat, scenario.region)
+
+    providers = {name: _assumption_provider(cat, name) for name in cat.assumptions if name not in ("dtype",)}
+    providers["seq_len"] = _assumption_provider(cat, "seq_len", _cap_seq_len, ("context",))
+    if scenario.gpus is not None:
+        given["gpus"] = Given(scenario.gpus, "GPUs", "scenario", "input", "gpus")
+    elif scenario.deadline_hours is not None:
+        providers["gpus"] = _deadline_provider(cat, scenario.deadline_hours, overrides)
+    else:
+        providers["gpus"] = _fit_provider()
+
+    targets = list(GPU_OUTPUTS)
+    if scenario.method == "pretrain":
+        targets += ["compute_optimal_tokens", "tokens_vs_optimal"]
+    ev = evaluate(REGISTRY, targets, given, overrides, providers)
+    values = {k: scalar(v) for k, v in ev.values.items()}
+    _check_fit(values, spec.id, hw.id, scenario)
+    if scenario.method == "pretrain":
+        ratio = values["tokens_vs_optimal"]
+        if not 0.5 <= ratio <= 2.0:
+            warnings.append(f"token budget {si(values['train_tokens'])} is {ratio:.2g}× the compute-optimal "
+                            f"{si(values['compute_optimal_tokens'])} tokens (~20 per parameter, Hoffmann et al. 2022)")
+    values["gpu_days"] = values["gpu_hours"] / 24.0
+    units = {s.name: s.unit for s in ev.steps.values()} | {"gpu_days": "GPU-days"}
+    steps = ev.trace_for(targets)
+    return Estimate(scenario, spec.id, hw.id, values, units, steps, warnings)
+
+
+def _numeric_overrides(overrides: dict[str, Any], cat: Catalog) -> dict[str, Any]:
+    known = set(REGISTRY.rules) | set(cat.assumptions) | {"gpus", "price_usd_per_gpu_hour", "pue", "grid_kgco2_per_kwh",
+                                                           "electricity_usd_per_kwh", "peak_tflops", "tdp_w",
+                                                           "gpu_memory_gb", "training_usd_per_1m_tokens", "n_params",
+                                                           "n_active", "billed_tokens_per_epoch", "vocab", "layers",
+                                                           "hidden", "heads"}
+    out = {}
+    for key, value in overrides.items():
+        if key not in known:
+            import difflib
+
+            close = difflib.get_close_matches(key, sorted(known), n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise ConfigurationError(f"unknown quantity '{key}' in overrides{hint}")
+        if key in cat.assumptions and isinstance(cat.assumption(key).rules[0].value, str):
+            out[key] = str(value)
+            continue
+        try:
+            from .units import parse_number
+
+            out[key] = parse_number(value)
+        except ValueError:
+            raise ConfigurationError(f"override {key}={value!r}: expected a number") from None
+    return out
+
+
+def _fit_provider():
+    def provide(ev: Evaluation) -> Given:
+        return Given(ev.values["gpus_to_fit"], "GPUs", "fewest GPUs whose per-GPU memory fits (ZeRO sharding)",
+                     "rule", "gpus = gpus_to_fit")
+
+    provide.needs = ("gpus_to_fit",)  # type: ignore[attr-defined]
+    return provide
+
+
+def _deadline_provider(cat: Catalog, deadline_hours: float, overrides: dict[str, Any]):
+    """Fewest GPUs (at least those that fit) that finish within the deadline; MFU depends on the count."""
+    needs = ("gpus_to_fit", "train_flops", "peak_flops_per_gpu", "method", "gpu_generation", "gpu_vendor",
+             "n_params", "model_family")
+
+    def mfu_at(ev: Evaluation, g: Any) -> Any:
+        if "mfu" in overrides:
+            return overrides["mfu"]
+        facts = {k: ev.values[k] for k in needs if k not in ("gpus_to_fit", "train_flops", "peak_flops_per_gpu")}
+        facts["gpus"] = g
+        base = overrides.get("mfu_base")
+        if base is None:
+            table = cat.assumption("mfu_base")
+            base = at.lookup(table, "mfu_base", {k: facts[k] for k in at.facts_needed(table)}).value
+        eff = overrides.get("method_efficiency")
+        if eff is None:
+            table = cat.assumption("method_efficiency")
+            eff = at.lookup(table, "method_efficiency", {k: facts[k] for k in at.facts_needed(table)}).value
+        return np.asarray(base, dtype=float) * np.asarray(eff, dtype=float)
+
+    def provide(ev: Evaluation) -> Given:
+        g = np.asarray(ev.values["gpus_to_fit"], dtype=float)
+        for _ in range(20):
+            need = np.ceil(ev.values["train_flops"] / (deadline_hours * 3600.0 * ev.values["peak_flops_per_gpu"]
+                                                        * mfu_at(ev, g)) - 1e-9)
+            new = np.maximum(g, need)
+            if np.array_equal(new, g):
+                break
+            g = new
+        return Given(scalar(g), "GPUs", f"deadline {deadline_hours:g} h", "rule",
+                     "gpus = max(gpus_to_fit, ⌈C / (deadline · peak · MFU(gpus))⌉)")
+
+    provide.needs = needs  # type: ignore[attr-defined]
+    return provide
+
+
+def _check_fit(values: dict[str, Any], model_id: str, gpu_id: str, scenario: Scenario) -> None:
+    usable_gb = values["usable_bytes_per_gpu"] / 2**30
+    if np.ndim(values["gpus_to_fit"]) == 0 and math.isinf(values["gpus_to_fit"]):
+        from .rules.memory import _split
+
+        _, replicated = _split(values["zero_stage"], values["weight_bytes"], values["gradient_bytes"],
+                               values["optimizer_bytes"])
+        floor_gb = (replicated + values["activation_bytes"]) / 2**30
+        raise ConfigurationError(
+            f"{model_id} {scenario.method} cannot fit on any number of {gpu_id}: activations and unsharded states "
+            f"need {floor_gb:.1f} GB per GPU, {floor_gb - usable_gb:.1f} GB over the {usable_gb:.1f} GB usable "
+            f"(try --set seq_len=..., --set activation_recompute=full, --set zero_stage=3 or a larger GPU)")
+    if np.ndim(values["gpus"]) == 0 and values["memory_per_gpu_gb"] > usable_gb * (1 + 1e-9):
+        raise ConfigurationError(
+            f"{model_id} {scenario.method} does not fit on {values['gpus']:.0f} × {gpu_id}: "
+            f"{values['memory_per_gpu_gb']:.1f} GB per GPU > {usable_gb:.1f} GB usable "
+            f"({values['memory_per_gpu_gb'] - usable_gb:.1f} GB over); fewest that fit: {values['gpus_to_fit']:.0f}")
+
+
+def _estimate_api(scenario: Scenario, cat: Catalog, spec, overrides: dict[str, Any], warnings: list[str]) -> Estimate:
+    api = cat.api_for(spec.id)
+    if api is None:
+        offered = ", ".join(sorted(cat.apis))
+        raise ConfigurationError(f"{spec.id} has no hosted fine-tuning API in the catalog (models with one: {offered})")
+    src = f"{api.source} (as of {api.as_of}; {cat.origin('apis', spec.id)})"
+    given: dict[str, Given] = {
+        "training_usd_per_1m_tokens": Given(api.training_usd_per_1m_tokens, "USD/1M tokens", src, "catalog",
+                                            f"{api.model} training price"),
+    }
+    if scenario.tokens is not None:
+        given["billed_tokens_per_epoch"] = Given(scenario.tokens, "tokens", "scenario", "input",
+                                                 "tokens per epoch as given (no per-example cap applied)")
+    if scenario.epochs is not None:
+        given["epochs"] = Given(scenario.epochs, "epochs", "scenario", "input", "epochs")
+    else:
+        table = cat.assumption("epochs")
+        g = at.lookup(table, "epochs", {"method": "api"})
+        given["epochs"] = Given(g.value, g.unit, g.source, g.kind, g.formula + " (no dataset to apply the default-epoch rule)")
+    ev = evaluate(REGISTRY, API_OUTPUTS, given, overrides)
+    values = {k: scalar(v) for k, v in ev.values.items()}
+    values["cost_usd"] = values["api_cost_usd"]
+    values["tokens"] = values["billed_tokens_per_epoch"]
+    units = {s.name: s.unit for s in ev.steps.values()} | {"cost_usd": "USD"}
+    return Estimate(scenario, spec.id, None, values, units, ev.trace_for(API_OUTPUTS), warnings)

@@ -1,0 +1,136 @@
+"""Turn a Scenario and the catalog into the given quantities the rules start from."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+from pydantic import ValidationError
+
+from .catalog import Catalog
+from .engine import Given
+from .errors import ConfigurationError
+from .schema import Hardware, ModelSpec
+from .scenario import Scenario
+
+# Brown et al. 2020 (GPT-3), Table 2.1: (params, layers, d_model, heads). Used only to give
+# an inline model that states its size but not its shape a published shape of that size.
+GPT3_SHAPES = [
+    (125e6, 12, 768, 12), (350e6, 24, 1024, 16), (760e6, 24, 1536, 16), (1.3e9, 24, 2048, 24),
+    (2.7e9, 32, 2560, 32), (6.7e9, 32, 4096, 32), (13e9, 40, 5140, 40), (175e9, 96, 12288, 96),
+]
+GPT3_SOURCE = "Brown et al. 2020 (GPT-3) Table 2.1: shape of the model with the nearest parameter count"
+DEFAULT_GPU = "h100-sxm"
+
+
+def inline_model(spec: dict[str, Any]) -> tuple[ModelSpec, list[str]]:
+    """A model given as a dict ({'params': 7e9, 'layers': 32, ...}); missing shape filled from GPT-3."""
+    from .units import parse_number
+
+    warnings = []
+    data = dict(spec)
+    try:
+        for key in ("params", "active_params"):
+            if key in data and data[key] is not None:
+                data[key] = parse_number(data[key])
+    except ValueError as exc:
+        raise ConfigurationError(f"inline model: {exc}") from None
+    if "params" not in data:
+        raise ConfigurationError("an inline model needs at least 'params' (e.g. {'params': 7e9})")
+    missing = [k for k in ("layers", "hidden", "heads") if not data.get(k)]
+    if missing:
+        n = float(data["params"])
+        _, layers, hidden, heads = min(GPT3_SHAPES, key=lambda s: abs(math.log(s[0] / n)))
+        for key, value in (("layers", layers), ("hidden", hidden), ("heads", heads)):
+            data.setdefault(key, value) if data.get(key) else data.__setitem__(key, value)
+        warnings.append(f"model shape not given ({', '.join(missing)}): using {GPT3_SOURCE} "
+                        f"(layers {data['layers']}, hidden {data['hidden']}, heads {data['heads']})")
+    data.setdefault("id", "custom")
+    data.setdefault("name", data.get("id", "custom"))
+    data.setdefault("source", "inline model spec given by the user")
+    data.setdefault("as_of", dt.date.today().isoformat())
+    if "vocab" not in data:
+        data["vocab"] = 50257
+        warnings.append("vocab not given: using 50,257 (GPT-2/GPT-3 BPE) for the logits memory")
+    try:
+        return ModelSpec.model_validate(data), warnings
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field_name = ".".join(str(p) for p in err["loc"]) or "model"
+        raise ConfigurationError(f"inline model, field '{field_name}': {err['msg']}") from None
+
+
+def model_givens(model: ModelSpec, origin: str) -> dict[str, Given]:
+    src = f"{model.source} ({origin})" if origin else model.source
+    heads = model.heads or 1
+    head_dim = model.head_dim or ((model.hidden or 0) / heads if model.hidden else 0)
+    ffn_type_matrices = 3 if model.ffn_type == "swiglu" else 2
+    ffn = model.ffn or ((8 / 3 if model.ffn_type == "swiglu" else 4) * (model.hidden or 0))
+    experts = (model.experts or 1) + (model.shared_experts or 0)
+    g = {
+        "n_params": Given(float(model.params), "params", src, "catalog", f"{model.id}.params"),
+        "n_active": Given(model.n_active, "params", src, "catalog",
+                          f"{model.id}.active_params (MoE)" if model.active_params else f"{model.id}.params (dense)"),
+        "layers": Given(model.layers, "layers", src, "catalog", f"{model.id}.layers"),
+        "hidden": Given(model.hidden, "d_model", src, "catalog", f"{model.id}.hidden"),
+        "heads": Given(heads, "heads", src, "catalog", f"{model.id}.heads"),
+        "q_dim": Given(heads * head_dim, "dims", src, "catalog", "heads × head_dim"),
+        "kv_dim": Given((model.kv_heads or heads) * head_dim, "dims", src, "catalog", "kv_heads × head_dim"),
+        "ffn": Given(ffn, "dims", src, "catalog", f"{model.id}.ffn" if model.ffn else "8/3·h (SwiGLU) or 4·h (GELU)"),
+        "ffn_matrices": Given(ffn_type_matrices, "matrices", src, "catalog", f"{model.ffn_type}: gate/up/down" if ffn_type_matrices == 3 else "gelu: up/down"),
+        "mlp_experts": Given(experts, "experts", src, "catalog", "routed + shared experts (1 if dense)"),
+        "vocab": Given(model.vocab or 50257, "tokens", src, "catalog", f"{model.id}.vocab"),
+        "context": Given(model.context or 2048, "tokens", src, "catalog", f"{model.id}.context"),
+        "model_family": Given(model.family or model.id, "", src, "catalog", f"{model.id}.family"),
+    }
+    return g
+
+
+def hardware_givens(hw: Hardware, origin: str, dtype: str) -> dict[str, Given]:
+    src = f"{hw.source} ({origin})" if origin else hw.source
+    peak, used = hw.peak(dtype)
+    if math.isnan(peak):
+        have = ", ".join(k for k, v in hw.peak_tflops.items() if v)
+        raise ConfigurationError(f"{hw.id} has no published dense {dtype} peak; it offers {have} (use --set dtype=...)")
+    note = f"{hw.id}.peak_tflops.{used}" + (f" ({dtype} not supported, {used} used)" if used != dtype else "")
+    if hw.tdp_w is None:
+        tdp = Given(float("nan"), "W", f"{hw.id} has no published power figure", "catalog", f"{hw.id}.tdp_w")
+    else:
+        tdp = Given(hw.tdp_w, "W", src, "catalog", f"{hw.id}.tdp_w")
+    return {
+        "gpu_memory_gb": Given(hw.memory_gb, "GB", src, "catalog", f"{hw.id}.memory_gb"),
+        "peak_tflops": Given(peak, "TFLOP/s", src, "catalog", note),
+        "tdp_w": tdp,
+        "gpu_generation": Given(hw.generation, "", src, "catalog", f"{hw.id}.generation"),
+        "gpu_vendor": Given(hw.vendor, "", src, "catalog", f"{hw.id}.vendor"),
+    }
+
+
+def price_given(cat: Catalog, scenario: Scenario, hw: Hardware) -> tuple[Given, list[str]]:
+    value, how, rows = cat.price(hw.id, scenario.provider, scenario.tier)
+    warnings = []
+    if not rows:
+        warnings.append(f"no {scenario.tier} price for {hw.id} in the catalog: cost not computed "
+                        f"(add one with --catalog, see docs/catalog.md)")
+        return Given(float("nan"), "USD/GPU-hour", how, "catalog", "no price"), warnings
+    today = dt.date.today()
+    stale = [f"{r.provider} ({r.as_of})" for r in rows if (today - r.as_of_date).days > 365]
+    if stale:
+        warnings.append(f"{len(stale)} of {len(rows)} {hw.id} {scenario.tier} prices used are over 12 months old: "
+                        f"{', '.join(stale)}")
+    sources = "; ".join(f"{r.provider} ${r.usd_per_gpu_hour:g} ({r.source}, as of {r.as_of})" for r in rows)
+    return Given(value, "USD/GPU-hour", sources, "catalog", how), warnings
+
+
+def energy_givens(cat: Catalog, region: str | None) -> dict[str, Given]:
+    reg = cat.energy_region(region)
+    default = cat.energy_region(None)
+    out = {}
+    for name, unit in (("pue", "ratio"), ("grid_kgco2_per_kwh", "kgCO2e/kWh"), ("electricity_usd_per_kwh", "USD/kWh")):
+        value = getattr(reg, name)
+        src, label = reg.source, f"energy region {reg.id}"
+        if value is None:
+            value, src, label = getattr(default, name), default.source, f"energy region {default.id} (not in {reg.id})"
+        out[name] = Given(value, unit, f"{src} (as of {reg.as_of})", "catalog", label)
+    return out

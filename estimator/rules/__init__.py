@@ -1,0 +1,9 @@
+"""Formulas, one small pure function per quantity, grouped by concern.
+
+Importing this package registers every rule in `REGISTRY`.
+"""
+
+from . import api_billing, compute, cost, memory, throughput  # noqa: F401  (registration)
+from .base import REGISTRY
+
+__all__ = ["REGISTRY"]

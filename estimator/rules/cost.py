@@ -1,0 +1,27 @@
+"""Money, energy and carbon for runs on GPUs."""
+
+from __future__ import annotations
+
+from .base import rule
+
+
+@rule(unit="USD", formula="GPU-hours × price per GPU-hour", source="price table (provider, GPU, tier)")
+def cost_usd(gpu_hours, price_usd_per_gpu_hour):
+    return gpu_hours * price_usd_per_gpu_hour
+
+
+@rule(unit="kWh", formula="GPU-hours × TDP (W) / 1000 × PUE",
+      source="Touvron et al. 2023 (LLaMA) sec. 6 and Llama 2/3.1 model cards: GPU-hours × per-GPU power × PUE")
+def energy_kwh(gpu_hours, tdp_w, pue):
+    return gpu_hours * tdp_w / 1000.0 * pue
+
+
+@rule(unit="kgCO2e", formula="energy × grid carbon intensity", source="Touvron et al. 2023 (LLaMA) sec. 6 (Wu et al. 2022 method)")
+def co2_kg(energy_kwh, grid_kgco2_per_kwh):
+    return energy_kwh * grid_kgco2_per_kwh
+
+
+@rule(unit="USD", formula="energy × electricity price (already inside a rental price; the bill if you own the GPUs)",
+      source="energy table (electricity price)")
+def energy_cost_usd(energy_kwh, electricity_usd_per_kwh):
+    return energy_kwh * electricity_usd_per_kwh

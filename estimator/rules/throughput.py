@@ -1,0 +1,36 @@
+"""Time: utilisation, wall-clock hours and GPU-hours."""
+
+from __future__ import annotations
+
+from .base import rule
+
+
+@rule(unit="fraction", formula="MFU = base utilisation (hardware, size, cluster) × method efficiency",
+      source="assumptions tables 'mfu_base' and 'method_efficiency' (sources in each row)")
+def mfu(mfu_base, method_efficiency):
+    return mfu_base * method_efficiency
+
+
+@rule(unit="FLOP/s", formula="dense peak TFLOP/s × 1e12", source="hardware datasheet (dense, no 2:4 sparsity)")
+def peak_flops_per_gpu(peak_tflops):
+    return peak_tflops * 1e12
+
+
+@rule(unit="hours", formula="T = C / (GPUs · peak · MFU) / 3600", source="design.md; Narayanan et al. 2021 eq. 4 (time from FLOPs and throughput)")
+def wall_clock_hours(train_flops, gpus, peak_flops_per_gpu, mfu):
+    return train_flops / (gpus * peak_flops_per_gpu * mfu) / 3600.0
+
+
+@rule(unit="days", formula="T / 24", source="unit conversion")
+def wall_clock_days(wall_clock_hours):
+    return wall_clock_hours / 24.0
+
+
+@rule(unit="GPU-hours", formula="GPUs × T", source="definition (as in Llama 2 paper Table 2)")
+def gpu_hours(gpus, wall_clock_hours):
+    return gpus * wall_clock_hours
+
+
+@rule(unit="fraction", formula="HFU = hardware FLOPs / (GPUs · peak · T)", source="Chowdhery et al. 2022 (PaLM) appendix B")
+def hfu(hardware_flops, gpus, peak_flops_per_gpu, wall_clock_hours):
+    return hardware_flops / (gpus * peak_flops_per_gpu * wall_clock_hours * 3600.0)

@@ -1,0 +1,69 @@
+"""Scenario: what the user asks, validated before any number is computed."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .errors import ConfigurationError
+from .schema import METHODS
+from .units import parse_duration_hours, parse_number
+
+
+@dataclass
+class Scenario:
+    method: str
+    model: str | dict[str, Any]
+    tokens: float | None = None
+    epochs: float | None = None
+    gpu: str | None = None
+    gpus: int | None = None
+    deadline_hours: float | None = None
+    provider: str | None = None
+    tier: str = "on_demand"
+    region: str | None = None
+    dataset: Any = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+    name: str | None = None
+
+    def __post_init__(self) -> None:
+        method = str(self.method).strip().lower()
+        if method not in METHODS:
+            raise ConfigurationError(f"unknown method '{self.method}'; choose one of {', '.join(METHODS)}")
+        self.method = method
+        self.tokens = _positive("tokens", self.tokens)
+        self.epochs = _positive("epochs", self.epochs)
+        if self.gpus is not None:
+            gpus = _positive("gpus", self.gpus)
+            if gpus != int(gpus):
+                raise ConfigurationError(f"gpus must be a whole number, got {self.gpus}")
+            self.gpus = int(gpus)
+        if self.deadline_hours is not None:
+            try:
+                self.deadline_hours = parse_duration_hours(self.deadline_hours)
+            except ValueError as exc:
+                raise ConfigurationError(f"deadline: {exc}") from None
+            self.deadline_hours = _positive("deadline", self.deadline_hours)
+        if self.gpus is not None and self.deadline_hours is not None:
+            raise ConfigurationError("give either gpus or a deadline, not both")
+        if self.tokens is None and self.dataset is None:
+            raise ConfigurationError("give the training tokens (e.g. --tokens 2T) or a dataset")
+        if self.tier not in ("on_demand", "spot", "reserved", "capacity_block"):
+            raise ConfigurationError(f"unknown tier '{self.tier}'; choose on_demand, spot, reserved or capacity_block")
+        self.overrides = {str(k): v for k, v in (self.overrides or {}).items()}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v not in (None, {}, [])}
+
+
+def _positive(name: str, value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = parse_number(value)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name}: {exc}") from None
+    if math.isnan(number) or math.isinf(number) or number <= 0:
+        raise ConfigurationError(f"{name} must be a positive number, got {value}")
+    return number

@@ -1,0 +1,188 @@
+"""Pydantic schemas for every catalog table: what an entry must contain, checked on load."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+METHODS = ("pretrain", "full", "lora", "qlora", "api")
+ENCODINGS = ("cl100k_base", "o200k_base", "p50k_base", "r50k_base")
+_AS_OF = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_ID = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: str = Field(min_length=3)
+    as_of: str
+    notes: str | None = None
+    confidence: str | None = None
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _as_of(cls, v: Any) -> str:
+        if isinstance(v, (dt.date, dt.datetime)):
+            v = v.isoformat()[:10]
+        if isinstance(v, int):
+            v = str(v)
+        if not isinstance(v, str) or not _AS_OF.match(v):
+            raise ValueError("expected a date YYYY-MM-DD, YYYY-MM or YYYY")
+        return v
+
+    @property
+    def as_of_date(self) -> dt.date:
+        parts = [int(p) for p in self.as_of.split("-")] + [1, 1]
+        return dt.date(parts[0], parts[1], parts[2])
+
+
+def _check_id(v: str) -> str:
+    if not _ID.match(v):
+        raise ValueError("ids are lowercase letters, digits, '.', '-' (e.g. llama-3.1-8b)")
+    return v
+
+
+class Tokenizer(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    encoding: Literal[ENCODINGS]  # type: ignore[valid-type]
+    factor: float = Field(1.0, gt=0)
+    approximate: bool = False
+    note: str | None = None
+
+
+class ModelSpec(_Entry):
+    id: str
+    name: str
+    aliases: list[str] = []
+    family: str | None = None
+    params: float | None = Field(None, gt=0)
+    active_params: float | None = Field(None, gt=0)
+    layers: int | None = Field(None, gt=0)
+    hidden: int | None = Field(None, gt=0)
+    heads: int | None = Field(None, gt=0)
+    kv_heads: int | None = Field(None, gt=0)
+    head_dim: int | None = Field(None, gt=0)
+    ffn: int | None = Field(None, gt=0)
+    ffn_type: Literal["swiglu", "gelu"] = "swiglu"
+    experts: int | None = Field(None, gt=0)
+    experts_per_token: int | None = Field(None, gt=0)
+    shared_experts: int | None = Field(None, ge=0)
+    vocab: int | None = Field(None, gt=0)
+    context: int | None = Field(None, gt=0)
+    tied_embeddings: bool = False
+    tokenizer: Tokenizer | None = None
+    chat_template_tokens_per_message: int | None = Field(None, ge=0)
+    methods: list[Literal[METHODS]] = list(METHODS[:4])  # type: ignore[valid-type]
+    api_only: bool = False
+    provider: str | None = None
+
+    _id = field_validator("id")(classmethod(lambda cls, v: _check_id(v)))
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ModelSpec:
+        if self.api_only:
+            if self.methods != ["api"]:
+                raise ValueError("an api_only model supports methods [api] only")
+        elif self.params is None:
+            raise ValueError("'params' is required for a model that is not api_only")
+        if self.active_params and self.params and self.active_params > self.params:
+            raise ValueError("'active_params' cannot exceed 'params'")
+        return self
+
+    @property
+    def n_active(self) -> float:
+        """Parameters used per token (MoE: active; dense: all)."""
+        return float(self.active_params or self.params or 0.0)
+
+
+class Hardware(_Entry):
+    id: str
+    name: str
+    aliases: list[str] = []
+    vendor: str
+    generation: str
+    memory_gb: float = Field(gt=0)
+    bandwidth_tbps: float | None = Field(None, gt=0)
+    tdp_w: float | None = Field(None, gt=0)
+    peak_tflops: dict[Literal["fp32", "tf32", "bf16", "fp16", "fp8"], float | None]
+    interconnect_gbps: float | None = Field(None, gt=0)
+    purchase_usd: float | None = Field(None, gt=0)
+
+    _id = field_validator("id")(classmethod(lambda cls, v: _check_id(v)))
+
+    def peak(self, dtype: str) -> tuple[float, str]:
+        """Dense peak TFLOP/s for dtype; bf16 falls back to fp16 on cards without bf16."""
+        value = self.peak_tflops.get(dtype)
+        if value is None and dtype == "bf16" and self.peak_tflops.get("fp16"):
+            return float(self.peak_tflops["fp16"]), "fp16"
+        if value is None:
+            return float("nan"), dtype
+        return float(value), dtype
+
+
+class GpuPrice(_Entry):
+    provider: str
+    gpu: str
+    tier: Literal["on_demand", "spot", "reserved", "capacity_block"]
+    usd_per_gpu_hour: float = Field(gt=0)
+    instance: str | None = None
+    instance_usd_per_hour: float | None = Field(None, gt=0)
+    region: str | None = None
+
+
+class InferencePrice(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    input: float | None = Field(None, ge=0)
+    cached_input: float | None = Field(None, ge=0)
+    output: float | None = Field(None, ge=0)
+
+
+class ApiPrice(_Entry):
+    model: str
+    provider: str
+    snapshot: str | None = None
+    training_usd_per_1m_tokens: float = Field(gt=0)
+    inference_usd_per_1m_tokens: InferencePrice | None = None
+    max_example_tokens: int | None = Field(None, gt=0)
+
+
+class EnergyRegion(_Entry):
+    id: str
+    default: bool = False
+    electricity_usd_per_kwh: float | None = Field(None, gt=0)
+    grid_kgco2_per_kwh: float | None = Field(None, ge=0)
+    pue: float | None = Field(None, ge=1)
+
+
+class AssumptionRule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    when: dict[str, Any] = {}
+    value: float | str
+    range: tuple[float, float] | None = None
+    source: str = Field(min_length=3)
+
+    @model_validator(mode="after")
+    def _range(self) -> AssumptionRule:
+        if self.range and not (self.range[0] <= self.range[1]):
+            raise ValueError("range must be [low, high] with low <= high")
+        return self
+
+
+class Assumption(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    unit: str
+    description: str
+    rules: list[AssumptionRule] = Field(min_length=1)
+    as_of: str | None = None
+
+
+TABLES: dict[str, type[BaseModel]] = {
+    "models": ModelSpec,
+    "hardware": Hardware,
+    "gpu_prices": GpuPrice,
+    "apis": ApiPrice,
+    "energy": EnergyRegion,
+}

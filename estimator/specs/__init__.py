@@ -1,0 +1,1 @@
+"""Package data: bundled model, hardware and assumption tables (YAML)."""

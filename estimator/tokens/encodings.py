@@ -1,0 +1,134 @@
+"""Offline tokenizers: tiktoken encodings from package data, and HF tokenizer.json files.
+
+tiktoken downloads its BPE rank tables on first use. We never let it: the four
+tables ship in ``estimator/data/encodings`` and are read with importlib.resources,
+their sha256 checked against the hash tiktoken itself expects. The regex
+(``pat_str``) and special tokens come from tiktoken's own ``tiktoken_ext.openai_public``
+constructors, called with their loader swapped for ours, so they always match the
+installed tiktoken and no URL is ever opened.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from estimator.errors import DatasetError, EstimatorError
+
+# sha256 of each bundled file; the same values tiktoken_ext/openai_public.py passes as expected_hash.
+ENCODING_SHA256 = {
+    "cl100k_base": "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
+    "o200k_base": "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
+    "p50k_base": "94b5ca7dff4d00767bc256fdd1b27e5b17361d7b8a5f968547f9f23eb70d2069",
+    "r50k_base": "306cd27f03c1a714eca7108e03d66b7dc042abe8c258b44c199a7ed9838dd930",
+}
+ENCODINGS = tuple(ENCODING_SHA256)
+ALIASES = {"gpt2": "r50k_base"}  # gpt2 is r50k_base with the same ranks and special token
+
+_swap_lock = threading.Lock()
+
+
+def _ranks(name: str, expected_hash: str) -> dict[bytes, int]:
+    """Rank table for ``name`` from package data, verified against ``expected_hash``."""
+    import tiktoken.load
+
+    if expected_hash != ENCODING_SHA256[name]:
+        raise EstimatorError(f"tiktoken expects sha256 {expected_hash} for {name}; bundled file has {ENCODING_SHA256[name]}")
+    ref = resources.files("estimator").joinpath("data", "encodings", f"{name}.tiktoken")
+    with resources.as_file(ref) as path:
+        if not path.is_file():
+            raise EstimatorError(f"bundled encoding file {name}.tiktoken is missing from the package")
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != expected_hash:
+            raise EstimatorError(f"bundled encoding file {name}.tiktoken fails its sha256 check")
+        # A local path never reaches tiktoken's HTTP branch; expected_hash is checked again there.
+        return tiktoken.load.load_tiktoken_bpe(str(path), expected_hash=expected_hash)
+
+
+def _constructor_args(name: str) -> dict[str, Any]:
+    """Call tiktoken's own constructor for ``name`` with its loader redirected to package data."""
+    from tiktoken_ext import openai_public
+
+    def local_loader(blobpath: str, expected_hash: str | None = None) -> dict[bytes, int]:
+        if not blobpath.endswith(f"/{name}.tiktoken") or expected_hash is None:
+            raise EstimatorError(f"tiktoken asked for {blobpath}; only bundled encodings are allowed")
+        return _ranks(name, expected_hash)
+
+    with _swap_lock:
+        original = openai_public.load_tiktoken_bpe
+        openai_public.load_tiktoken_bpe = local_loader
+        try:
+            return openai_public.ENCODING_CONSTRUCTORS[name]()
+        finally:
+            openai_public.load_tiktoken_bpe = original
+
+
+@lru_cache(maxsize=None)
+def get_encoding(name: str = "cl100k_base"):
+    """A ``tiktoken.Encoding`` built offline from the bundled rank table (cached per process)."""
+    import tiktoken
+
+    canonical = ALIASES.get(name, name)
+    if canonical not in ENCODING_SHA256:
+        raise EstimatorError(f"unknown encoding '{name}'; bundled: {', '.join(ENCODINGS)}")
+    args = _constructor_args(canonical)
+    args["name"] = name
+    return tiktoken.Encoding(**args)
+
+
+@dataclass(frozen=True)
+class TokenizerSpec:
+    """What a worker needs to rebuild the tokenizer: picklable, small."""
+
+    encoding: str = "cl100k_base"
+    tokenizer_file: str | None = None
+
+    @property
+    def name(self) -> str:
+        return f"tokenizer.json:{self.tokenizer_file}" if self.tokenizer_file else self.encoding
+
+
+class Counter:
+    """Counts tokens of many texts at once; special-token text is counted as ordinary text."""
+
+    def __init__(self, spec: TokenizerSpec):
+        self.spec = spec
+        self._small: dict[str, int] = {}
+        if spec.tokenizer_file:
+            self._hf = _hf_tokenizer(spec.tokenizer_file)
+            self._encode = None
+        else:
+            self._hf = None
+            self._encode = get_encoding(spec.encoding)._core_bpe.encode_ordinary
+
+    def count_batch(self, texts: list[str]) -> list[int]:
+        if self._hf is not None:
+            return [len(e.ids) for e in self._hf.encode_batch(texts, add_special_tokens=False)]
+        encode = self._encode
+        return [len(encode(t)) for t in texts]
+
+    def count_small(self, text: str) -> int:
+        """Count of a short, often repeated string (a role, a name, a key), memoised."""
+        n = self._small.get(text)
+        if n is None:
+            n = self.count_batch([text])[0]
+            if len(self._small) < 10_000:
+                self._small[text] = n
+        return n
+
+
+@lru_cache(maxsize=8)
+def _hf_tokenizer(path: str):
+    try:
+        from tokenizers import Tokenizer
+    except ImportError:
+        raise EstimatorError("--tokenizer needs the optional 'tokenizers' package (pip install tokenizers)") from None
+    try:
+        return Tokenizer.from_file(path)
+    except Exception as exc:  # the Rust side raises plain Exception with a long message
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DatasetError(f"{path}: not a readable tokenizer.json ({first})") from None

@@ -1,0 +1,105 @@
+"""The map step: count one shard into a DatasetProfile. Pure function of (shard, job)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from estimator.errors import DatasetError
+from estimator.tokens.encodings import Counter, TokenizerSpec
+from estimator.tokens.examples import Batch, ExampleBuilder
+from estimator.tokens.files import Shard
+from estimator.tokens.findings import Finding
+from estimator.tokens.profile import CountSettings, DatasetProfile
+from estimator.tokens.readers import ShardReader
+
+BATCH_CHARS = 2_000_000  # text handed to the tokenizer per call
+BATCH_EXAMPLES = 8192
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything a worker needs besides the shard; small and picklable."""
+
+    settings: CountSettings
+    tokenizer: TokenizerSpec
+    column: str | None = None
+
+
+@lru_cache(maxsize=4)
+def counter_for(spec: TokenizerSpec) -> Counter:
+    return Counter(spec)
+
+
+def count_shard(shard: Shard, job: Job) -> tuple[DatasetProfile, int]:
+    """Profile of one shard, and the number of lines it covered (to make line numbers absolute)."""
+    profile = DatasetProfile(settings=job.settings)
+    counter = counter_for(job.tokenizer)
+
+    def report(kind: str, line: int | None, message: str) -> None:
+        profile.findings.add(Finding(shard.path, line, kind, message))
+
+    reader = ShardReader(shard, report, job.column)
+    builder = ExampleBuilder(job.settings.chat_format, counter.count_small, report)
+    batch = Batch()
+    doc_tokens, doc_chunks, doc_chars, doc_line = 0, [], 0, None
+    try:
+        for line, item in reader:
+            if reader.document_mode:  # plain text: the whole shard is one example
+                doc_line = doc_line or line
+                doc_chunks.append(item)
+                doc_chars += len(item)
+                if doc_chars >= BATCH_CHARS:
+                    doc_tokens += sum(counter.count_batch(doc_chunks))
+                    doc_chunks, doc_chars = [], 0
+                continue
+            builder.add(batch, line, item)
+            if batch.chars >= BATCH_CHARS or len(batch) >= BATCH_EXAMPLES:
+                flush(batch, counter, profile, report)
+                batch = Batch()
+    except RecursionError:
+        raise DatasetError(f"{shard.path}: JSON nested too deeply to read") from None
+    flush(batch, counter, profile, report)
+    if doc_chunks or doc_tokens:
+        doc_tokens += sum(counter.count_batch(doc_chunks))
+        batch = Batch()
+        batch.new_example(doc_line or 1)
+        flush(batch, counter, profile, report, extra_text_tokens=doc_tokens)
+    profile.files = 1 if shard.start == 0 else 0
+    profile.bytes = shard.size
+    return profile, reader.lines
+
+
+def flush(batch: Batch, counter: Counter, profile: DatasetProfile, report, extra_text_tokens: int = 0) -> None:
+    """Count a batch's texts in one tokenizer call, then add its examples to the profile."""
+    n = len(batch)
+    if n == 0:
+        return
+    counts = counter.count_batch(batch.texts) if batch.texts else []
+    content: list[dict[str, int]] = [{} for _ in range(n)]
+    trainable = [0] * n
+    for c, owner, bucket, train, mult in zip(counts, batch.owner, batch.bucket, batch.train, batch.mult):
+        c *= mult
+        d = content[owner]
+        d[bucket] = d.get(bucket, 0) + c
+        if train:
+            trainable[owner] += c
+    if extra_text_tokens:
+        content[0]["text"] = content[0].get("text", 0) + extra_text_tokens
+        trainable[0] += extra_text_tokens
+    s = profile.settings
+    factor, cap, context = s.factor, s.example_cap, s.context
+    for i in range(n):
+        fixed = batch.fixed[i]
+        by_role: dict[str, float] = dict(fixed)
+        body = 0
+        for bucket, c in content[i].items():
+            by_role[bucket] = by_role.get(bucket, 0) + c * factor
+            body += c
+        length = sum(fixed.values()) + (body if factor == 1.0 else round(body * factor))
+        profile.add_example(length, trainable[i] * factor, by_role, batch.messages[i])
+        if cap is not None and length > cap:
+            report("over_example_cap", batch.lines[i],
+                   f"{length:,} tokens > the {cap:,}-token per-example cap; only the first {cap:,} are billed and trained")
+        if context is not None and length > context:
+            report("over_context", batch.lines[i], f"{length:,} tokens > the model's {context:,}-token context; will be truncated")

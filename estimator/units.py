@@ -1,0 +1,66 @@
+"""Human number parsing (7B, 2T, 300M, 30d) and formatting (1.2 M GPU-h, $3.4 M)."""
+
+from __future__ import annotations
+
+import math
+import re
+
+_SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15}
+_NUMBER = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*([kmbgtp]?)\s*$", re.IGNORECASE)
+_DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(h|hr|hours?|d|days?|w|weeks?)\s*$", re.IGNORECASE)
+
+
+def parse_number(text: str | float | int) -> float:
+    """'7B' -> 7e9, '2T' -> 2e12, '300M' -> 3e8, '1.5e9' -> 1.5e9, '100,000' -> 1e5."""
+    if isinstance(text, (int, float)):
+        return float(text)
+    m = _NUMBER.match(str(text).replace(",", "").replace("_", ""))
+    if not m:
+        raise ValueError(f"'{text}' is not a number (examples: 7B, 2T, 300M, 1.5e9)")
+    return float(m.group(1)) * _SUFFIX[m.group(2).lower()]
+
+
+def parse_duration_hours(text: str | float) -> float:
+    """'30d' -> 720, '12h' -> 12, '2w' -> 336; a bare number is hours."""
+    if isinstance(text, (int, float)):
+        return float(text)
+    m = _DURATION.match(str(text))
+    if not m:
+        try:
+            return float(text)
+        except ValueError:
+            raise ValueError(f"'{text}' is not a duration (examples: 30d, 12h, 2w)") from None
+    value, unit = float(m.group(1)), m.group(2)[0].lower()
+    return value * {"h": 1.0, "d": 24.0, "w": 168.0}[unit]
+
+
+def si(value: float, digits: int = 3) -> str:
+    """1234567 -> '1.23 M'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if math.isinf(value):
+        return "∞"
+    for factor, suffix in ((1e24, "Y"), (1e21, "Z"), (1e18, "E"), (1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= factor:
+            return f"{value / factor:.{digits}g} {suffix}"
+    return f"{value:.{digits}g}"
+
+
+def usd(value: float) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if abs(value) >= 1e6:
+        return f"${value / 1e6:,.2f} M"
+    if abs(value) >= 1e4:
+        return f"${value / 1e3:,.1f} k"
+    return f"${value:,.2f}"
+
+
+def hours(value: float) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if value >= 48:
+        return f"{value / 24:,.1f} days"
+    if value >= 1:
+        return f"{value:,.1f} h"
+    return f"{value * 60:,.1f} min"
