@@ -115,10 +115,9 @@ class Catalog:
             if row is None:
                 offered = sorted(t for (p, g, t) in self.gpu_prices if p == prov and g == gpu_id)
                 others = sorted(p for (p, g, t) in self.gpu_prices if g == gpu_id and t == tier)
-                hint = f"; {prov} lists tiers {', '.join(offered)}" if offered else ""
+                hint = f"; {prov} lists {gpu_id} tiers: {', '.join(offered)}" if offered else ""
                 hint += f"; providers with {gpu_id} {tier}: {', '.join(others)}" if others else ""
-                raise UnknownIdError("price", f"{prov}/{gpu_id}/{tier}", []) if not hint else CatalogError(
-                    f"no {tier} price for {gpu_id} at {prov}{hint}")
+                raise CatalogError(f"no {tier} price for {gpu_id} at {prov}{hint}")
             return row.usd_per_gpu_hour, f"{prov} {tier}", [row]
         rows = self.prices_for(gpu_id, tier)
         if not rows:
@@ -183,7 +182,8 @@ def _read_table_file(path: str, text: str | None = None) -> tuple[dict[str, list
             if not isinstance(value, dict):
                 problems.append(f"{path}:{line}: {table}[{sub[0]}]: expected a mapping, got {type(value).__name__}")
                 continue
-            label = name or value.get("id") or value.get("model") or f"#{sub[0] + 1}"
+            label = name or value.get("id") or value.get("model") or (
+                "/".join(str(value.get(k)) for k in ("provider", "gpu", "tier")) if table == "gpu_prices" else f"#{sub[0] + 1}")
             try:
                 entry = schema.model_validate(value)
             except ValidationError as exc:

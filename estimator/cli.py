@@ -83,10 +83,11 @@ def estimate(method, model, params, layers, hidden, heads, kv_heads, ffn, vocab,
     estimator estimate --method api --model gpt-4o-mini --tokens 100000 --epochs 3
     """
     import estimator as api
+
     from .render import render_record
 
     if bool(model) == bool(params):
-        raise click.UsageError("give exactly one of --model ID or --params N")
+        raise click.ClickException("give exactly one of --model ID or --params N")
     spec: Any = model
     if params:
         spec = {k: v for k, v in dict(params=params, layers=layers, hidden=hidden, heads=heads, kv_heads=kv_heads,

@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from .errors import ConfigurationError
 
 
@@ -145,6 +147,8 @@ def evaluate(
         ev.steps[name] = step
         return value
 
-    for target in targets:
-        get(target)
+    # inf/NaN are meaningful here (e.g. "fits on no count" is inf) and checked by the caller.
+    with np.errstate(all="ignore"):
+        for target in targets:
+            get(target)
     return ev

@@ -200,6 +200,9 @@ def estimate_scenario(scenario: Scenario, cat: Catalog) -> Estimate:
     else:
         spec = cat.model(scenario.model)
         origin = cat.origin("models", spec.id)
+    if scenario.method == "api" and cat.api_for(spec.id) is None:
+        offered = ", ".join(sorted(cat.apis))
+        raise ConfigurationError(f"{spec.id} has no hosted fine-tuning API in the catalog (models with one: {offered})")
     if scenario.method not in spec.methods:
         if spec.api_only:
             raise ConfigurationError(f"{spec.id} is offered only through a hosted fine-tuning API (weights are not "

@@ -11,8 +11,8 @@ from pydantic import ValidationError
 from .catalog import Catalog
 from .engine import Given
 from .errors import ConfigurationError
-from .schema import Hardware, ModelSpec
 from .scenario import Scenario
+from .schema import Hardware, ModelSpec
 
 # Brown et al. 2020 (GPT-3), Table 2.1: (params, layers, d_model, heads). Used only to give
 # an inline model that states its size but not its shape a published shape of that size.

@@ -70,9 +70,10 @@ class ExampleBuilder:
         self.per_message = 3 if self.openai else int(chat_format)
         self.count_small = count_small
         self.report = report
+        self.json_values = False  # True for jsonl/json: a bare JSON string is then not an example
 
     def add(self, batch: Batch, line: int, item: Any) -> None:
-        if isinstance(item, str):
+        if isinstance(item, str) and not self.json_values:
             ex = batch.new_example(line)
             batch.text(ex, item, "text", True)
         elif isinstance(item, dict):

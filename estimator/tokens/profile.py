@@ -207,10 +207,10 @@ def length_stats(lengths: Counter) -> dict[str, Any]:
     return {
         "min": keys[0],
         "max": keys[-1],
-        "mean": sum(k * c for k, c in lengths.items()) / n,
-        "median": _quantile(keys, cum, n, 0.5),
-        "p5": _quantile(keys, cum, n, 0.05),
-        "p95": _quantile(keys, cum, n, 0.95),
+        "mean": round(sum(k * c for k, c in lengths.items()) / n, 3),
+        "median": round(_quantile(keys, cum, n, 0.5), 3),
+        "p5": round(_quantile(keys, cum, n, 0.05), 3),
+        "p95": round(_quantile(keys, cum, n, 0.95), 3),
         "histogram": hist,
     }
 

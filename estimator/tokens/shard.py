@@ -45,6 +45,7 @@ def count_shard(shard: Shard, job: Job) -> tuple[DatasetProfile, int]:
     doc_tokens, doc_chunks, doc_chars, doc_line = 0, [], 0, None
     try:
         for line, item in reader:
+            builder.json_values = reader.container in ("jsonl", "json")
             if reader.document_mode:  # plain text: the whole shard is one example
                 doc_line = doc_line or line
                 doc_chunks.append(item)

@@ -1,0 +1,82 @@
+"""`estimator count`: parse options, call estimator.tokens.count_tokens, render."""
+
+from __future__ import annotations
+
+import click
+
+from estimator.errors import EstimatorError
+from estimator.render import FORMATS
+
+FORMATS_IN = ("jsonl", "json", "text", "lines", "csv", "tsv", "parquet")
+ENCODING_NAMES = ("cl100k_base", "o200k_base", "p50k_base", "r50k_base")
+
+
+def model_settings(model_id: str) -> dict:
+    """Tokenizer, chat overhead, context and billing cap the catalog declares for a model."""
+    from estimator.catalog import load_catalog
+
+    cat = load_catalog()
+    m = cat.model(model_id)
+    tok = m.tokenizer
+    per_message = m.chat_template_tokens_per_message
+    api = cat.api_for(m.id if hasattr(m, "id") else model_id)
+    return {
+        "encoding": tok.encoding if tok else "cl100k_base",
+        "factor": tok.factor if tok else 1.0,
+        "approximate": tok.approximate if tok else True,
+        "context": m.context,
+        "chat_format": "openai" if m.api_only or per_message is None else int(per_message),
+        "example_cap": api.max_example_tokens if api is not None else None,
+    }
+
+
+@click.command("count")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--model", "model_id", help="Model id from the catalog: picks tokenizer, chat overhead, context, API cap.")
+@click.option("--encoding", type=click.Choice(ENCODING_NAMES), help="tiktoken encoding (overrides the model's).")
+@click.option("--format-in", type=click.Choice(FORMATS_IN), help="Force the input format (default: from the file name).")
+@click.option("--column", help="Column holding the text (CSV, TSV, Parquet).")
+@click.option("--example-cap", type=click.IntRange(min=1), help="Per-example billing cap in tokens (default: the API's).")
+@click.option("--seq-len", type=click.IntRange(min=1), help="Training sequence length: report padded vs packed tokens.")
+@click.option("--micro-batch", type=click.IntRange(min=1), default=1, show_default=True, help="Micro-batch size for padding.")
+@click.option("--workers", type=click.IntRange(min=1), help="Processes to use (default: all cores).")
+@click.option("--sample", type=click.FloatRange(min=0, max=1, min_open=True), help="Count this fraction of random shards; report a 95% CI.")
+@click.option("--sample-bytes", type=click.IntRange(min=1), help="Count about this many bytes of random shards; report a 95% CI.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed for --sample.")
+@click.option("--strict", is_flag=True, help="Fail on the first broken line instead of reporting it.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--tokenizer", "tokenizer_file", type=click.Path(exists=True, dir_okay=False),
+              help="Hugging Face tokenizer.json for an exact count (needs the 'tokenizers' package).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+def count(paths, model_id, encoding, format_in, column, example_cap, seq_len, micro_batch, workers, sample,
+          sample_bytes, seed, strict, quiet, tokenizer_file, fmt):
+    """Count the tokens of a dataset (files, directories, globs) and what training on it bills."""
+    from estimator.render import render_record, render_rows, to_json
+    from estimator.tokens import count_tokens
+
+    if sample is not None and sample_bytes is not None:
+        raise click.UsageError("give --sample or --sample-bytes, not both")
+    try:
+        kwargs: dict = {"encoding": "cl100k_base"}
+        if model_id:
+            kwargs.update(model_settings(model_id))
+            if encoding and encoding != kwargs["encoding"]:
+                kwargs["factor"] = 1.0  # the model's factor is relative to its own nearest encoding
+        if encoding:
+            kwargs["encoding"] = encoding
+        if example_cap is not None:
+            kwargs["example_cap"] = example_cap
+        profile = count_tokens(list(paths), format_in=format_in, column=column, seq_len=seq_len,
+                               micro_batch=micro_batch, workers=workers, sample=sample, sample_bytes=sample_bytes,
+                               seed=seed, strict=strict, progress=not quiet, tokenizer_file=tokenizer_file, **kwargs)
+    except EstimatorError as exc:
+        raise click.ClickException(str(exc).splitlines()[0]) from None
+    if fmt == "json":
+        click.echo(to_json(profile.to_dict()))
+        return
+    click.echo(render_record(profile.summary_rows(), fmt))
+    findings = [f.as_dict() for f in profile.findings.items]
+    if findings and fmt != "csv":
+        shown = sum(profile.findings.counts.values())
+        click.echo(f"\nfindings ({shown:,} in all; first {len(findings)} shown):")
+        click.echo(render_rows(findings, fmt, columns=["file", "line", "kind", "message"]))

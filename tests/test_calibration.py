@@ -1,0 +1,77 @@
+"""Default assumptions (no per-case MFU) against published end-to-end runs.
+
+Entries copied from ../shared/reference/validation-dev.yaml with their citations. GPU-hours
+are what each source reports; the GPU count is what the source states (Meta's runs: the
+2,048-GPU cluster of the LLaMA paper, sec. 2.4; Llama 2 gives none, the issue uses 2,000).
+"""
+
+import pytest
+
+import estimator
+
+LLAMA1 = "Touvron et al. 2023, LLaMA, arXiv:2302.13971, Table 15 (GPU-hours), Table 2 (tokens)"
+LLAMA2 = "Touvron et al. 2023, Llama 2, arXiv:2307.09288, Table 2"
+PYTHIA = "Biderman et al. 2023, Pythia, arXiv:2304.01373, GPU-hours table (A100-40GB)"
+MPT = "MosaicML 2023-05-05, 'Introducing MPT-7B': ~9.5 days on 440 A100-40GB = 100,320 GPU-h"
+
+CASES = [
+    # model, tokens, gpu, gpus, reported GPU-hours, source
+    ("llama-1-7b", 1.0e12, "a100-80gb", 2048, 82_432, LLAMA1),
+    ("llama-1-13b", 1.0e12, "a100-80gb", 2048, 135_168, LLAMA1),
+    ("llama-1-33b", 1.4e12, "a100-80gb", 2048, 530_432, LLAMA1),
+    ("llama-1-65b", 1.4e12, "a100-80gb", 2048, 1_022_362, LLAMA1),
+    ("llama-2-7b", 2.0e12, "a100-80gb", 2000, 184_320, LLAMA2),
+    ("llama-2-13b", 2.0e12, "a100-80gb", 2000, 368_640, LLAMA2),
+    ("llama-2-70b", 2.0e12, "a100-80gb", 2000, 1_720_320, LLAMA2),
+    ("pythia-160m", 299_892_736_000, "a100-40gb", 32, 1_030, PYTHIA),
+    ("pythia-410m", 299_892_736_000, "a100-40gb", 32, 2_540, PYTHIA),
+    ("pythia-1b", 299_892_736_000, "a100-40gb", 64, 4_830, PYTHIA),
+    ("pythia-1.4b", 299_892_736_000, "a100-40gb", 64, 7_120, PYTHIA),
+    ("pythia-2.8b", 299_892_736_000, "a100-40gb", 64, 14_240, PYTHIA),
+    ("pythia-6.9b", 299_892_736_000, "a100-40gb", 128, 33_500, PYTHIA),
+    ("pythia-12b", 299_892_736_000, "a100-40gb", 256, 72_300, PYTHIA),
+    ("mpt-7b", 1.0e12, "a100-40gb", 440, 100_320, MPT),
+]
+
+
+@pytest.mark.parametrize("model, tokens, gpu, gpus, reported, source", CASES, ids=[c[0] for c in CASES])
+def test_pretraining_gpu_hours_within_25_percent(model, tokens, gpu, gpus, reported, source):
+    e = estimator.estimate(method="pretrain", model=model, tokens=tokens, gpu=gpu, gpus=gpus)
+    assert abs(e.gpu_hours / reported - 1) <= 0.25, f"{model}: {e.gpu_hours:,.0f} vs {reported:,} ({source})"
+
+
+def test_llama2_34b_inline_spec_within_25_percent():
+    """Llama 2 34B (unreleased; Table 2: 1,038,336 GPU-h on 2T tokens), given inline from Table 1's shape."""
+    e = estimator.estimate(method="pretrain", model={"params": 34e9, "layers": 48, "hidden": 8192, "heads": 64,
+                                                     "kv_heads": 8, "ffn": 22016, "vocab": 32000, "context": 4096},
+                           tokens=2e12, gpu="a100-80gb", gpus=2000)
+    assert abs(e.gpu_hours / 1_038_336 - 1) <= 0.25
+
+
+def test_median_error_of_the_set_is_small():
+    """Across the set the median absolute error stays under 10% (measured 6.7% when written)."""
+    errors = sorted(abs(estimator.estimate(method="pretrain", model=m, tokens=t, gpu=g, gpus=n).gpu_hours / r - 1)
+                    for m, t, g, n, r, _ in CASES)
+    assert errors[len(errors) // 2] < 0.10
+
+
+def test_issue_example_llama2_70b_on_2000_gpus():
+    """`estimate --method pretrain --model llama-2-70b --tokens 2T --gpu a100-80gb --gpus 2000` vs 1,720,320."""
+    e = estimator.estimate(method="pretrain", model="llama-2-70b", tokens="2T", gpu="a100-80gb", gpus=2000)
+    assert e.gpu_hours == pytest.approx(1_720_320, rel=0.25)
+
+
+def test_qlora_65b_fits_one_48gb_card():
+    """Dettmers et al. 2023: QLoRA fine-tunes a 65B model on a single 48 GB GPU (r=64, all linear, grad ckpt)."""
+    e = estimator.estimate(method="qlora", model="llama-1-65b", tokens=10e6, gpu="a100-80gb",
+                           overrides={"seq_len": 512})
+    assert e.gpus == 1
+    assert e.memory_per_gpu_gb < 48
+
+
+def test_full_finetune_65b_needs_over_780gb():
+    """Dettmers et al. 2023: 16-bit full fine-tuning of 65B needs >780 GB of GPU memory in total."""
+    e = estimator.estimate(method="full", model="llama-1-65b", tokens=10e6, gpu="a100-80gb")
+    total_state_gb = (e.values["weight_bytes"] + e.values["gradient_bytes"] + e.values["optimizer_bytes"]) / 1e9
+    assert total_state_gb > 780
+    assert e.gpus >= 12

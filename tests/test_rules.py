@@ -1,0 +1,148 @@
+"""Each rule against a value computed by hand from a cited source."""
+
+import math
+
+import numpy as np
+import pytest
+
+import estimator
+from estimator.rules import compute, memory
+from estimator.rules.api_billing import default_epochs
+
+
+def test_dense_flops_matches_gpt3_table_d1():
+    """Brown et al. 2020 Table D.1: GPT-3 175B on 300B tokens = 3.14e23 FLOPs; 6·N·D = 3.15e23."""
+    e = estimator.estimate(method="pretrain", model={"params": 175e9, "layers": 96, "hidden": 12288, "heads": 96},
+                           tokens=300e9, gpu="a100-80gb", gpus=1024)
+    assert e.train_flops == pytest.approx(3.15e23, rel=1e-9)
+    assert e.train_flops == pytest.approx(3.14e23, rel=0.01)
+
+
+def test_catalog_gpt3_entry_gives_paper_flops():
+    e = estimator.estimate(method="pretrain", model="gpt-3-175b", tokens=300e9, gpu="v100-32gb", gpus=10000)
+    assert e.train_flops == pytest.approx(3.14e23, rel=0.01)
+
+
+def test_lora_flops_are_four_n_d_plus_adapters():
+    """design.md: frozen base forward 2N + activation gradients 2N; adapters 6 per trainable param."""
+    assert compute.flops_per_param_token("lora") == 4.0
+    assert compute.flops_per_param_token("full") == 6.0
+    assert compute.train_flops_per_token(4.0, 7e9, 0.0, compute.adapter_flops_per_token(1e6)) == 4 * 7e9 + 6e6
+
+
+def test_recomputation_makes_hardware_flops_8nd():
+    """Chowdhery et al. 2022 app. B: full recomputation re-runs the forward, HFU counts 8ND."""
+    n, d = 7e9, 1e12
+    assert compute.hardware_flops(6 * n * d, "full", n, d) == pytest.approx(8 * n * d)
+    assert compute.hardware_flops(6 * n * d, "selective", n, d) == pytest.approx(6 * n * d)
+
+
+def test_mixed_precision_adam_is_16_bytes_per_param():
+    """Rajbhandari et al. 2020 (ZeRO) sec. 3.1: 2 + 2 + 12 = 16 bytes/param, 7.5B model -> 120 GB."""
+    n = 7.5e9
+    w = memory.weight_bytes(n, 2.0, 0.0, 4.0)
+    g = memory.gradient_bytes(n, 2.0)
+    o = memory.optimizer_bytes(n, 12.0)
+    assert w + g + o == 16 * n == 120e9
+    # ZeRO-3 on 64 GPUs: 120 GB / 64 = 1.875 GB per GPU (the paper's Figure 1 example)
+    assert memory.memory_per_gpu_bytes(3, w, g, o, 0.0, 64) == pytest.approx(1.875e9)
+    # stage 1 (P_os) on 64 GPUs: 2Ψ + 2Ψ + 12Ψ/64 = 31.4 GB (Figure 1)
+    assert memory.memory_per_gpu_bytes(1, w, g, o, 0.0, 64) / 1e9 == pytest.approx(31.4, abs=0.05)
+
+
+def test_korthikanti_activation_bytes():
+    """Korthikanti et al. 2022 eq. 1: per layer s·b·h·(34 + 5·a·s/h) bytes with no recomputation.
+
+    GPT-3 175B shape (h=12288, a=96, L=96), s=2048, b=1: 34·s·h = 855.6e6 and 5·a·s²  = 2.013e9,
+    so 2.869e9 bytes per layer; selective recomputation keeps 34·s·b·h = 0.856e9.
+    """
+    s, b, h, a, L, v = 2048, 1, 12288, 96, 96, 51200
+    logits = 4 * s * b * v
+    none = memory.activation_bytes("none", s, b, h, a, L, v)
+    assert none - logits == pytest.approx(L * (34 * s * h + 5 * a * s * s), rel=1e-12)
+    assert (none - logits) / L == pytest.approx(2.869e9, rel=1e-3)
+    selective = memory.activation_bytes("selective", s, b, h, a, L, v)
+    assert (selective - logits) / L == pytest.approx(855.6e6, rel=1e-3)
+    full = memory.activation_bytes("full", s, b, h, a, L, v)
+    assert full - logits == pytest.approx(L * 2 * s * h + 34 * s * h)
+
+
+def test_qlora_weights_are_4_127_bits():
+    """Dettmers et al. 2023 sec. 3: NF4 + double quantisation = 4.127 bits/param: 65B -> 33.5 GB."""
+    e = estimator.estimate(method="qlora", model="llama-1-65b", tokens=1e6, gpu="a100-80gb")
+    weights_only = e.values["n_params"] * 4.127 / 8
+    assert e.values["weight_bytes"] - e.values["lora_params"] * 4 == pytest.approx(weights_only, rel=1e-3)
+
+
+def test_lora_params_llama_7b_r64_all_linear():
+    """QLoRA Guanaco-7B (LLaMA-7B, r=64, all linear layers): 159,907,840 trainable parameters
+    (the count PEFT prints): 32 layers × 64 × (4·(4096+4096) + 3·(4096+11008))."""
+    e = estimator.estimate(method="qlora", model="llama-1-7b", tokens=1e6, gpu="a100-80gb")
+    assert e.values["lora_params"] == 159_907_840
+
+
+def test_lora_qv_gpt3_matches_hu_et_al():
+    """Hu et al. 2021 Table 4: LoRA on W_q, W_v of GPT-3 175B: r=8 -> 37.7M and r=1 -> 4.7M trainable
+    params (96 layers × 2 matrices × r × (12288 + 12288)); sec. 4.2: r=4 -> checkpoint ~35 MB (fp16)."""
+    dims = memory.lora_dims_per_layer("qv", 12288, 12288, 12288, 49152, 2, 1)
+    assert memory.lora_params("lora", 8, dims, 96) == pytest.approx(37.7e6, rel=0.01)
+    assert memory.lora_params("lora", 1, dims, 96) == pytest.approx(4.7e6, rel=0.01)
+    assert memory.lora_params("lora", 4, dims, 96) * 2 / 1e6 == pytest.approx(35, rel=0.1)
+    assert memory.lora_params("full", 4, dims, 96) == 0
+
+
+def test_openai_worked_example_gpt4o_mini():
+    """OpenAI fine-tuning guide: 100,000 tokens × 3 epochs on gpt-4o-mini-2024-07-18 ≈ $0.90."""
+    e = estimator.estimate(method="api", model="gpt-4o-mini", tokens=100_000, epochs=3)
+    assert e.cost_usd == pytest.approx(0.90)
+    assert e.values["billed_tokens"] == 300_000
+    assert e.to_dict()["cost_usd"] == 0.9
+
+
+def test_openai_gpt35_worked_example():
+    """OpenAI Aug-2023 launch blog: 100,000-token file × 3 epochs on gpt-3.5-turbo = $2.40 ($8 / 1M)."""
+    e = estimator.estimate(method="api", model="gpt-3.5-turbo", tokens=100_000, epochs=3)
+    assert e.cost_usd == pytest.approx(2.40)
+
+
+@pytest.mark.parametrize("n, epochs", [(5, 20), (1, 25), (33, 3), (34, 3), (40, 3), (8333, 3), (8334, 2), (30000, 1)])
+def test_default_epochs_cookbook(n, epochs):
+    """OpenAI Cookbook data-prep notebook: target 3, clamped to [100, 25000] examples×epochs and [1, 25]."""
+    assert default_epochs(n) == epochs
+
+
+def test_compute_optimal_tokens_is_20_per_param():
+    """Hoffmann et al. 2022: ~20 tokens per parameter; 70B -> 1.4T."""
+    e = estimator.estimate(method="pretrain", model={"params": 70e9, "layers": 80, "hidden": 8192, "heads": 64},
+                           tokens=1.4e12, gpu="a100-80gb", gpus=1024)
+    assert e.values["compute_optimal_tokens"] == pytest.approx(1.4e12)
+    assert not any("compute-optimal" in w for w in e.warnings)
+    far = estimator.estimate(method="pretrain", model="llama-2-7b", tokens=2e12, gpu="a100-80gb", gpus=1024)
+    assert any("compute-optimal" in w for w in far.warnings)
+
+
+def test_energy_and_co2_follow_llama_formula():
+    """LLaMA-1 sec. 6: LLaMA-65B 1,022,362 GPU-h × 400 W × PUE 1.1 = 449 MWh; × 0.385 = 173 tCO2e."""
+    e = estimator.estimate(method="pretrain", model="llama-1-65b", tokens=1.4e12, gpu="a100-80gb", gpus=2048,
+                           overrides={"mfu": 1.0})
+    scale = 1_022_362 / e.gpu_hours
+    assert e.energy_kwh * scale / 1000 == pytest.approx(449, rel=0.01)
+    assert e.co2_kg * scale / 1000 == pytest.approx(173, rel=0.01)
+
+
+def test_time_and_gpu_hours_from_mfu():
+    """T = 6ND / (gpus · peak · MFU): 6·7e9·1e12 / (64 · 312e12 · 0.5) = 4.207e6 s = 1168.6 h."""
+    e = estimator.estimate(method="pretrain", model={"params": 7e9, "layers": 32, "hidden": 4096, "heads": 32},
+                           tokens=1e12, gpu="a100-80gb", gpus=64, overrides={"mfu": 0.5})
+    assert e.wall_clock_hours == pytest.approx(6 * 7e9 * 1e12 / (64 * 312e12 * 0.5) / 3600)
+    assert e.gpu_hours == pytest.approx(64 * e.wall_clock_hours)
+
+
+def test_rules_work_on_arrays():
+    """The same rules evaluate a grid with numpy arrays."""
+    n = np.array([1e9, 7e9, 70e9])
+    flops = compute.train_flops(compute.train_flops_per_token(6.0, n, 0.0, 0.0), 1e12)
+    np.testing.assert_allclose(flops, 6 * n * 1e12)
+    need = memory.gpus_to_fit(3, 2 * n, 2 * n, 12 * n, 1e9, 72 * 2**30)
+    assert need.shape == (3,) and need[0] == 1 and need[2] > need[1]
+    assert math.isinf(memory.gpus_to_fit(3, 2e9, 2e9, 12e9, 100 * 2**30, 72 * 2**30))
