@@ -12,6 +12,7 @@ import estimator
 LLAMA1 = "Touvron et al. 2023, LLaMA, arXiv:2302.13971, Table 15 (GPU-hours), Table 2 (tokens)"
 LLAMA2 = "Touvron et al. 2023, Llama 2, arXiv:2307.09288, Table 2"
 PYTHIA = "Biderman et al. 2023, Pythia, arXiv:2304.01373, GPU-hours table (A100-40GB)"
+LLAMA31 = "Meta Llama 3.1 MODEL_CARD (training GPU-hours on H100-80GB; 15T+ tokens, 405B 15.6T per Dubey et al. 2024)"
 MPT = "MosaicML 2023-05-05, 'Introducing MPT-7B': ~9.5 days on 440 A100-40GB = 100,320 GPU-h"
 
 CASES = [
@@ -31,6 +32,9 @@ CASES = [
     ("pythia-6.9b", 299_892_736_000, "a100-40gb", 128, 33_500, PYTHIA),
     ("pythia-12b", 299_892_736_000, "a100-40gb", 256, 72_300, PYTHIA),
     ("mpt-7b", 1.0e12, "a100-40gb", 440, 100_320, MPT),
+    ("llama-3.1-8b", 15e12, "h100-sxm", 16384, 1_460_000, LLAMA31),
+    ("llama-3.1-70b", 15e12, "h100-sxm", 16384, 7_000_000, LLAMA31),
+    ("llama-3.1-405b", 15.6e12, "h100-sxm", 16384, 30_840_000, LLAMA31),
 ]
 
 
