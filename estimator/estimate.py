@@ -11,8 +11,9 @@ import numpy as np
 
 from . import assumptions as at
 from .catalog import Catalog, load_catalog
-from .engine import Evaluation, Given, Step, evaluate
+from .engine import Given, Step, evaluate
 from .errors import ConfigurationError
+from .providers import assumption_provider, cap_seq_len, deadline_provider, fit_provider
 from .resolve import DEFAULT_GPU, energy_givens, hardware_givens, inline_model, model_givens, price_given
 from .rules import REGISTRY
 from .rules.base import scalar
@@ -146,25 +147,6 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _assumption_provider(cat: Catalog, name: str, transform=None, extra_needs: tuple[str, ...] = ()):
-    table = cat.assumption(name)
-    facts = at.facts_needed(table)
-    needs = tuple(dict.fromkeys((*facts, *extra_needs)))
-
-    def provide(ev: Evaluation) -> Given:
-        g = at.lookup(table, name, {k: ev.values[k] for k in facts})
-        return transform(g, ev) if transform else g
-
-    provide.needs = needs  # type: ignore[attr-defined]
-    return provide
-
-
-def _cap_seq_len(g: Given, ev: Evaluation) -> Given:
-    capped = np.minimum(g.value, ev.values["context"])
-    formula = g.formula + " capped at the model context" if np.any(capped != g.value) else g.formula
-    return Given(scalar(capped), g.unit, g.source, g.kind, formula)
-
-
 def _resolve_catalog(catalog: Catalog | Sequence[str] | str | None) -> Catalog:
     if isinstance(catalog, Catalog):
         return catalog
@@ -191,36 +173,50 @@ def estimate(method: str, model: str | dict[str, Any], tokens: float | str | Non
     return estimate_scenario(scenario, _resolve_catalog(catalog))
 
 
-def estimate_scenario(scenario: Scenario, cat: Catalog) -> Estimate:
-    warnings: list[str] = []
+@dataclass
+class Prepared:
+    """Everything the engine needs for one scenario (or, with array values, for a grid)."""
+
+    spec: Any
+    hw: Any
+    given: dict[str, Given]
+    providers: dict[str, Any]
+    overrides: dict[str, Any]
+    targets: list[str]
+    warnings: list[str]
+
+
+def resolve_model(scenario: Scenario, cat: Catalog) -> tuple[Any, str, list[str]]:
     if isinstance(scenario.model, dict):
-        spec, w = inline_model(scenario.model)
-        warnings += w
-        origin = "inline"
-    else:
-        spec = cat.model(scenario.model)
-        origin = cat.origin("models", spec.id)
-    if scenario.method == "api" and cat.api_for(spec.id) is None:
+        spec, warnings = inline_model(scenario.model)
+        return spec, "inline", warnings
+    spec = cat.model(scenario.model)
+    return spec, cat.origin("models", spec.id), []
+
+
+def check_method(spec: Any, method: str, cat: Catalog) -> None:
+    if method == "api" and cat.api_for(spec.id) is None:
         offered = ", ".join(sorted(cat.apis))
         raise ConfigurationError(f"{spec.id} has no hosted fine-tuning API in the catalog (models with one: {offered})")
-    if scenario.method not in spec.methods:
+    if method not in spec.methods:
         if spec.api_only:
             raise ConfigurationError(f"{spec.id} is offered only through a hosted fine-tuning API (weights are not "
                                      f"public): use method 'api'")
-        raise ConfigurationError(f"{spec.id} does not support method '{scenario.method}' (supports "
-                                 f"{', '.join(spec.methods)})")
-    overrides = _numeric_overrides(scenario.overrides, cat)
-    if scenario.method == "api":
-        return _estimate_api(scenario, cat, spec, overrides, warnings)
+        raise ConfigurationError(f"{spec.id} does not support method '{method}' (supports {', '.join(spec.methods)})")
 
+
+def prepare(scenario: Scenario, cat: Catalog) -> Prepared:
+    """Givens from the scenario and catalog, assumption providers, targets (GPU methods)."""
+    spec, origin, warnings = resolve_model(scenario, cat)
+    check_method(spec, scenario.method, cat)
+    overrides = _numeric_overrides(scenario.overrides, cat)
     given: dict[str, Given] = {"method": Given(scenario.method, "", "scenario", "input", "method")}
     given |= model_givens(spec, origin)
     if scenario.tokens is not None:
         given["tokens"] = Given(scenario.tokens, "tokens", "scenario", "input", "tokens per epoch")
     if scenario.epochs is not None:
         given["epochs"] = Given(scenario.epochs, "epochs", "scenario", "input", "epochs")
-    gpu_wanted = scenario.gpu or DEFAULT_GPU
-    hw = cat.gpu(gpu_wanted)
+    hw = cat.gpu(scenario.gpu or DEFAULT_GPU)
     if scenario.gpu is None:
         warnings.append(f"no GPU given: using {hw.id}")
     dtype = str(overrides.get("dtype") or at.lookup(cat.assumption("dtype"), "dtype", {}).value)
@@ -230,21 +226,30 @@ def estimate_scenario(scenario: Scenario, cat: Catalog) -> Estimate:
     given["price_usd_per_gpu_hour"] = price
     given |= energy_givens(cat, scenario.region)
 
-    providers = {name: _assumption_provider(cat, name) for name in cat.assumptions if name not in ("dtype",)}
-    providers["seq_len"] = _assumption_provider(cat, "seq_len", _cap_seq_len, ("context",))
+    providers = {name: assumption_provider(cat, name) for name in cat.assumptions if name not in ("dtype",)}
+    providers["seq_len"] = assumption_provider(cat, "seq_len", cap_seq_len, ("context",))
     if scenario.gpus is not None:
         given["gpus"] = Given(scenario.gpus, "GPUs", "scenario", "input", "gpus")
     elif scenario.deadline_hours is not None:
-        providers["gpus"] = _deadline_provider(cat, scenario.deadline_hours, overrides)
+        providers["gpus"] = deadline_provider(cat, scenario.deadline_hours, overrides)
     else:
-        providers["gpus"] = _fit_provider()
-
+        providers["gpus"] = fit_provider()
     targets = list(GPU_OUTPUTS)
     if scenario.method == "pretrain":
         targets += ["compute_optimal_tokens", "tokens_vs_optimal"]
-    ev = evaluate(REGISTRY, targets, given, overrides, providers)
+    return Prepared(spec, hw, given, providers, overrides, targets, warnings)
+
+
+def estimate_scenario(scenario: Scenario, cat: Catalog) -> Estimate:
+    if scenario.method == "api":
+        spec, _, warnings = resolve_model(scenario, cat)
+        check_method(spec, "api", cat)
+        return _estimate_api(scenario, cat, spec, _numeric_overrides(scenario.overrides, cat), warnings)
+    p = prepare(scenario, cat)
+    ev = evaluate(REGISTRY, p.targets, p.given, p.overrides, p.providers)
     values = {k: scalar(v) for k, v in ev.values.items()}
-    _check_fit(values, spec.id, hw.id, scenario)
+    _check_fit(values, p.spec.id, p.hw.id, scenario)
+    warnings = list(p.warnings)
     if scenario.method == "pretrain":
         ratio = values["tokens_vs_optimal"]
         if not 0.5 <= ratio <= 2.0:
@@ -252,8 +257,7 @@ def estimate_scenario(scenario: Scenario, cat: Catalog) -> Estimate:
                             f"{si(values['compute_optimal_tokens'])} tokens (~20 per parameter, Hoffmann et al. 2022)")
     values["gpu_days"] = values["gpu_hours"] / 24.0
     units = {s.name: s.unit for s in ev.steps.values()} | {"gpu_days": "GPU-days"}
-    steps = ev.trace_for(targets)
-    return Estimate(scenario, spec.id, hw.id, values, units, steps, warnings)
+    return Estimate(scenario, p.spec.id, p.hw.id, values, units, ev.trace_for(p.targets), warnings)
 
 
 def _numeric_overrides(overrides: dict[str, Any], cat: Catalog) -> dict[str, Any]:
@@ -280,51 +284,6 @@ def _numeric_overrides(overrides: dict[str, Any], cat: Catalog) -> dict[str, Any
         except ValueError:
             raise ConfigurationError(f"override {key}={value!r}: expected a number") from None
     return out
-
-
-def _fit_provider():
-    def provide(ev: Evaluation) -> Given:
-        return Given(ev.values["gpus_to_fit"], "GPUs", "fewest GPUs whose per-GPU memory fits (ZeRO sharding)",
-                     "rule", "gpus = gpus_to_fit")
-
-    provide.needs = ("gpus_to_fit",)  # type: ignore[attr-defined]
-    return provide
-
-
-def _deadline_provider(cat: Catalog, deadline_hours: float, overrides: dict[str, Any]):
-    """Fewest GPUs (at least those that fit) that finish within the deadline; MFU depends on the count."""
-    needs = ("gpus_to_fit", "train_flops", "peak_flops_per_gpu", "method", "gpu_generation", "gpu_vendor",
-             "n_params", "model_family")
-
-    def mfu_at(ev: Evaluation, g: Any) -> Any:
-        if "mfu" in overrides:
-            return overrides["mfu"]
-        facts = {k: ev.values[k] for k in needs if k not in ("gpus_to_fit", "train_flops", "peak_flops_per_gpu")}
-        facts["gpus"] = g
-        base = overrides.get("mfu_base")
-        if base is None:
-            table = cat.assumption("mfu_base")
-            base = at.lookup(table, "mfu_base", {k: facts[k] for k in at.facts_needed(table)}).value
-        eff = overrides.get("method_efficiency")
-        if eff is None:
-            table = cat.assumption("method_efficiency")
-            eff = at.lookup(table, "method_efficiency", {k: facts[k] for k in at.facts_needed(table)}).value
-        return np.asarray(base, dtype=float) * np.asarray(eff, dtype=float)
-
-    def provide(ev: Evaluation) -> Given:
-        g = np.asarray(ev.values["gpus_to_fit"], dtype=float)
-        for _ in range(20):
-            need = np.ceil(ev.values["train_flops"] / (deadline_hours * 3600.0 * ev.values["peak_flops_per_gpu"]
-                                                        * mfu_at(ev, g)) - 1e-9)
-            new = np.maximum(g, need)
-            if np.array_equal(new, g):
-                break
-            g = new
-        return Given(scalar(g), "GPUs", f"deadline {deadline_hours:g} h", "rule",
-                     "gpus = max(gpus_to_fit, ⌈C / (deadline · peak · MFU(gpus))⌉)")
-
-    provide.needs = needs  # type: ignore[attr-defined]
-    return provide
 
 
 def _check_fit(values: dict[str, Any], model_id: str, gpu_id: str, scenario: Scenario) -> None:
