@@ -17,12 +17,12 @@ from .errors import CatalogError, ConfigurationError, DatasetError, EstimatorErr
 
 if TYPE_CHECKING:
     from .catalog import Catalog, load_catalog
-    from .estimate import Estimate, estimate
+    from .estimation import Estimate, estimate
     from .scenario import Scenario
     from .tokens import DatasetProfile, count_tokens
 
 _LAZY = {
-    "estimate": ("estimate", "estimate"), "Estimate": ("estimate", "Estimate"),
+    "estimate": ("estimation", "estimate"), "Estimate": ("estimation", "Estimate"),
     "Scenario": ("scenario", "Scenario"), "load_catalog": ("catalog", "load_catalog"),
     "Catalog": ("catalog", "Catalog"), "count_tokens": ("tokens", "count_tokens"),
     "DatasetProfile": ("tokens", "DatasetProfile"),

@@ -184,6 +184,7 @@ class Prepared:
     overrides: dict[str, Any]
     targets: list[str]
     warnings: list[str]
+    dtype: str = "bf16"
 
 
 def resolve_model(scenario: Scenario, cat: Catalog) -> tuple[Any, str, list[str]]:
@@ -237,7 +238,7 @@ def prepare(scenario: Scenario, cat: Catalog) -> Prepared:
     targets = list(GPU_OUTPUTS)
     if scenario.method == "pretrain":
         targets += ["compute_optimal_tokens", "tokens_vs_optimal"]
-    return Prepared(spec, hw, given, providers, overrides, targets, warnings)
+    return Prepared(spec, hw, given, providers, overrides, targets, warnings, dtype)
 
 
 def estimate_scenario(scenario: Scenario, cat: Catalog) -> Estimate:

@@ -1,0 +1,152 @@
+"""Evaluate a cross product of scenario values in one vectorised pass through the rules."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any
+
+import numpy as np
+
+from .catalog import Catalog
+from .engine import Given, evaluate
+from .errors import CatalogError, ConfigurationError
+from .estimation import prepare
+from .providers import deadline_provider
+from .resolve import energy_givens, hardware_givens
+from .rules import REGISTRY
+from .scenario import Scenario
+from .units import parse_duration_hours, parse_number
+
+SCENARIO_FIELDS = ("method", "model", "tokens", "epochs", "gpu", "gpus", "deadline", "provider", "tier", "region",
+                   "dataset", "name")
+OUTER = ("method", "model", "dataset")
+COLUMNS = ["method", "model", "gpu", "provider", "tier", "gpus", "fits", "train_tokens", "train_flops",
+           "memory_per_gpu_gb", "mfu", "wall_clock_hours", "wall_clock_days", "gpu_hours", "price_usd_per_gpu_hour",
+           "cost_usd", "energy_kwh", "co2_kg"]
+
+
+def split_fields(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Scenario fields vs overrides (any other key is an assumption or quantity override)."""
+    fields = {k: v for k, v in values.items() if k in SCENARIO_FIELDS}
+    overrides = {k: v for k, v in values.items() if k not in SCENARIO_FIELDS and k != "overrides"}
+    overrides |= dict(values.get("overrides") or {})
+    return fields, overrides
+
+
+def scenario_from(values: dict[str, Any]) -> Scenario:
+    fields, overrides = split_fields(values)
+    if "deadline" in fields:
+        fields["deadline_hours"] = fields.pop("deadline")
+    return Scenario(**fields, overrides=overrides)
+
+
+def evaluate_grid(base: dict[str, Any], grid: dict[str, list[Any]], cat: Catalog):
+    """Every combination of `grid` values applied over `base`; one vectorised engine pass per (method, model).
+
+    Returns a pandas DataFrame, one row per grid point (COLUMNS plus the varied keys). Rows that do not
+    fit in memory have fits=False and NaN time and cost.
+    """
+    import pandas as pd
+
+    for key, values in grid.items():
+        if not isinstance(values, list) or not values:
+            raise ConfigurationError(f"grid '{key}' must be a non-empty list")
+    outer = [k for k in grid if k in OUTER]
+    inner = {k: v for k, v in grid.items() if k not in OUTER}
+    frames = []
+    for combo in itertools.product(*(grid[k] for k in outer)):
+        frames.append(_one_pass(base | dict(zip(outer, combo)), inner, cat))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _column(values: list[Any], index: np.ndarray) -> np.ndarray:
+    return np.asarray(values, dtype=object)[index]
+
+
+def _one_pass(base: dict[str, Any], inner: dict[str, list[Any]], cat: Catalog):
+    import pandas as pd
+
+    names = list(inner)
+    sizes = [len(inner[k]) for k in names]
+    n = math.prod(sizes)
+    index = np.indices(sizes).reshape(len(names), -1) if names else np.zeros((0, 1), dtype=int)
+    first = base | {k: inner[k][0] for k in names}
+    scenario = scenario_from(first)
+    if scenario.method == "api":
+        return _api_pass(base, inner, names, index, cat)
+    p = prepare(scenario, cat)
+    cols: dict[str, np.ndarray] = {k: _column(inner[k], index[i]) for i, k in enumerate(names)}
+
+    gpu_ids = np.full(n, p.hw.id, dtype=object)
+    if "gpu" in cols:
+        gpu_ids = np.array([cat.gpu(g).id for g in inner["gpu"]], dtype=object)[index[names.index("gpu")]]
+        per_gpu = {g: hardware_givens(cat.gpu(g), "", p.dtype) for g in set(gpu_ids)}
+        for key in ("gpu_memory_gb", "peak_tflops", "tdp_w", "gpu_generation", "gpu_vendor"):
+            values = np.array([per_gpu[g][key].value for g in gpu_ids],
+                              dtype=object if key.startswith("gpu_g") or key == "gpu_vendor" else float)
+            p.given[key] = Given(values, p.given[key].unit, "hardware table (varies by row)", "catalog", f"{key} per GPU")
+    providers_col = cols.get("provider", np.full(n, scenario.provider, dtype=object))
+    tiers_col = cols.get("tier", np.full(n, scenario.tier, dtype=object))
+    if {"gpu", "provider", "tier"} & set(cols):
+        cache: dict[tuple[Any, Any, Any], float] = {}
+        prices = np.empty(n, dtype=float)
+        for i, key in enumerate(zip(gpu_ids, providers_col, tiers_col)):
+            if key not in cache:
+                try:
+                    cache[key] = cat.price(key[0], key[1], key[2])[0]
+                except CatalogError:
+                    cache[key] = float("nan")
+            prices[i] = cache[key]
+        p.given["price_usd_per_gpu_hour"] = Given(prices, "USD/GPU-hour", "price table (varies by row)", "catalog",
+                                                  "price per (gpu, provider, tier)")
+    if "region" in cols:
+        per_region = {r: energy_givens(cat, r) for r in set(cols["region"])}
+        for key in ("pue", "grid_kgco2_per_kwh", "electricity_usd_per_kwh"):
+            p.given[key] = Given(np.array([per_region[r][key].value for r in cols["region"]], dtype=float),
+                                 p.given[key].unit, "energy table (varies by row)", "catalog", key)
+    for key in ("tokens", "epochs", "gpus"):
+        if key in cols:
+            values = np.array([parse_number(v) for v in inner[key]], dtype=float)
+            if (values <= 0).any() or (key == "gpus" and (values != np.round(values)).any()):
+                raise ConfigurationError(f"grid '{key}' must hold positive {'whole ' if key == 'gpus' else ''}numbers")
+            p.given[key] = Given(values[index[names.index(key)]], "", "grid", "input", key)
+    if "deadline" in cols:
+        hours = np.array([parse_duration_hours(v) for v in inner["deadline"]], dtype=float)[index[names.index("deadline")]]
+        p.providers["gpus"] = deadline_provider(cat, hours, p.overrides)
+        p.given.pop("gpus", None)
+    for key in names:
+        if key not in SCENARIO_FIELDS:
+            is_str = key in cat.assumptions and isinstance(cat.assumption(key).rules[0].value, str)
+            values = [str(v) if is_str else parse_number(v) for v in inner[key]]
+            p.overrides[key] = np.asarray(values, dtype=object if is_str else float)[index[names.index(key)]]
+    ev = evaluate(REGISTRY, p.targets, p.given, p.overrides, p.providers)
+    v = {k: np.broadcast_to(np.asarray(ev.values[k]), (n,)) for k in p.targets if k in ev.values}
+    usable = v["usable_bytes_per_gpu"] / 2**30
+    fits = np.isfinite(v["gpus_to_fit"]) & (v["memory_per_gpu_gb"] <= usable * (1 + 1e-9))
+    frame = pd.DataFrame({
+        "method": scenario.method, "model": p.spec.id, "gpu": gpu_ids, "provider": providers_col, "tier": tiers_col,
+        "gpus": v["gpus"], "fits": fits,
+        **{k: v[k] for k in COLUMNS if k in v and k not in ("gpus",)},
+    })
+    for key in ("wall_clock_hours", "wall_clock_days", "gpu_hours", "cost_usd", "energy_kwh", "co2_kg"):
+        frame.loc[~fits, key] = np.nan
+    for key in names:
+        if key not in frame.columns:
+            frame[key] = cols[key]
+    return frame
+
+
+def _api_pass(base: dict[str, Any], inner: dict[str, list[Any]], names: list[str], index: np.ndarray, cat: Catalog):
+    """API scenarios are cheap: evaluate each grid point through the scalar path."""
+    import pandas as pd
+
+    from .estimation import estimate_scenario
+
+    rows = []
+    for j in range(index.shape[1] if names else 1):
+        point = base | {k: inner[k][index[i, j]] for i, k in enumerate(names)}
+        e = estimate_scenario(scenario_from(point), cat)
+        rows.append({"method": "api", "model": e.model_id, "fits": True, "cost_usd": e.cost_usd,
+                     "billed_tokens": e.values["billed_tokens"]} | {k: point[k] for k in names})
+    return pd.DataFrame(rows)
