@@ -88,6 +88,21 @@ class Estimate:
         row["warnings"] = "; ".join(row["warnings"])
         return pd.DataFrame([row])
 
+    def memory_breakdown_gb(self) -> dict[str, float]:
+        """Per-GPU memory by component (GB, 2^30 bytes) after ZeRO sharding, and the usable capacity."""
+        if self.method == "api":
+            return {}
+        v = self.values
+        stage, g = v["zero_stage"], v["gpus"]
+        share = {"weights": 3, "gradients": 2, "optimizer": 1}
+        out = {}
+        for name, key in (("weights", "weight_bytes"), ("gradients", "gradient_bytes"), ("optimizer", "optimizer_bytes")):
+            out[name] = v[key] / (g if stage >= share[name] else 1) / 2**30
+        out["activations"] = v["activation_bytes"] / 2**30
+        out["usable"] = v["usable_bytes_per_gpu"] / 2**30
+        out["capacity"] = v["gpu_memory_gb"]
+        return out
+
     def trace_frame(self):
         """The trace as a DataFrame: quantity, value, unit, kind, formula, inputs, source."""
         import pandas as pd

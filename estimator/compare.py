@@ -1,0 +1,174 @@
+"""compare(): several routes to the same model side by side (scratch vs fine-tuning vs hosted API)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .catalog import Catalog, load_catalog
+from .errors import ConfigurationError, EstimatorError
+from .estimation import Estimate, estimate_scenario
+from .grid import evaluate_grid, scenario_from
+from .scenario import Scenario
+from .yamlio import line_of, load_yaml
+
+DEFAULT_MODEL = "llama-3.1-8b"
+DEFAULT_GPU = "h100-sxm"
+DEFAULT_API_MODEL = "gpt-4o-mini"
+PRETRAIN_DEADLINE = "30d"
+FRAME_COLUMNS = ["name", "method", "model", "gpu", "provider", "tier", "gpus", "train_tokens", "train_flops",
+                 "memory_per_gpu_gb", "wall_clock_days", "gpu_hours", "price_usd_per_gpu_hour", "cost_usd",
+                 "energy_kwh", "co2_kg", "billed_tokens", "warnings"]
+
+
+@dataclass
+class Comparison:
+    """Estimates for several scenarios (and an optional grid), with the headline facts."""
+
+    scenarios: list[Scenario]
+    estimates: list[Estimate]
+    grid: Any = None  # pandas DataFrame from evaluate_grid, or None
+    notes: list[str] = field(default_factory=list)
+    source: str | None = None
+
+    def to_frame(self):
+        """One row per scenario, one column per quantity (units in the column names)."""
+        import pandas as pd
+
+        rows = []
+        for s, e in zip(self.scenarios, self.estimates):
+            d = e.to_dict()
+            d["name"] = s.name or f"{e.method} {e.model_id}"
+            d["warnings"] = "; ".join(d.get("warnings") or [])
+            rows.append({c: d.get(c) for c in FRAME_COLUMNS})
+        frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
+        if self.grid is not None and len(self.grid):
+            g = self.grid.copy()
+            g["name"] = g.apply(lambda r: f"grid: {r['method']} {r['model']} {r.get('gpu', '')} "
+                                          f"{r.get('provider', '') or ''} ×{r.get('gpus', 0):.0f}".strip(), axis=1)
+            frame = pd.concat([frame, g[[c for c in g.columns if c in FRAME_COLUMNS or c not in frame.columns]]],
+                              ignore_index=True)
+        return frame
+
+    def headline(self) -> dict[str, Any]:
+        """Cheapest and fastest routes, and scratch-vs-fine-tuning ratios (dollars and days)."""
+        named = [(s.name or e.method, e) for s, e in zip(self.scenarios, self.estimates)]
+        # a scratch run far below compute-optimal tokens would not give a usable model: not a "route"
+        viable = [(n, e) for n, e in named if not (e.method == "pretrain" and e.values.get("tokens_vs_optimal", 1) < 0.5)]
+        priced = [(n, e) for n, e in viable if _finite(e.cost_usd)]
+        out: dict[str, Any] = {}
+        if priced:
+            n, e = min(priced, key=lambda x: x[1].cost_usd)
+            out["cheapest"] = {"name": n, "cost_usd": e.cost_usd, "wall_clock_days": e.values.get("wall_clock_days")}
+            on_gpus = [(n, e) for n, e in viable if _finite(e.values.get("wall_clock_hours"))]
+            if on_gpus:
+                n, e = min(on_gpus, key=lambda x: x[1].values["wall_clock_hours"])
+                out["fastest_on_gpus"] = {"name": n, "cost_usd": e.cost_usd, "wall_clock_days": e.values["wall_clock_days"]}
+        scratch = [(n, e) for n, e in named if e.method == "pretrain"]
+        tuned = [(n, e) for n, e in named if e.method != "pretrain"]
+        ratios = []
+        for sn, se in scratch:
+            for tn, te in tuned:
+                ratio = {"scratch": sn, "fine_tuning": tn,
+                         "cost_ratio": se.cost_usd / te.cost_usd if _finite(se.cost_usd) and te.cost_usd else None}
+                if _finite(te.values.get("wall_clock_days")):
+                    ratio["days_ratio"] = se.values["wall_clock_days"] / te.values["wall_clock_days"]
+                ratios.append(ratio)
+        out["ratios"] = ratios
+        return out
+
+
+def _finite(x: Any) -> bool:
+    return isinstance(x, (int, float)) and math.isfinite(x)
+
+
+def default_scenarios(model: str | None, tokens: Any, dataset: Any, gpu: str | None, provider: str | None,
+                      cat: Catalog) -> tuple[list[dict[str, Any]], list[str]]:
+    """Scratch (compute-optimal and at the data's tokens), full, LoRA, QLoRA, hosted API."""
+    spec = cat.model(model or DEFAULT_MODEL)
+    data = {"tokens": tokens} if tokens is not None else {"dataset": dataset}
+    notes = []
+    if spec.api_only:
+        notes.append(f"{spec.id} is API-only: only the hosted route applies")
+        return [{"name": f"Hosted API ({spec.id})", "method": "api", "model": spec.id, **data}], notes
+    common = {"model": spec.id, "gpu": gpu or DEFAULT_GPU, "provider": provider}
+    optimal = 20 * spec.params
+    out = [
+        {"name": "Pretrain from scratch (compute-optimal)", "method": "pretrain", "tokens": optimal,
+         "deadline": PRETRAIN_DEADLINE, **common},
+        {"name": "Pretrain from scratch (dataset tokens)", "method": "pretrain", "deadline": PRETRAIN_DEADLINE,
+         "epochs": 1, **data, **common},
+        {"name": "Full fine-tuning", "method": "full", **data, **common},
+        {"name": "LoRA", "method": "lora", **data, **common},
+        {"name": "QLoRA", "method": "qlora", **data, **common},
+    ]
+    notes.append(f"pretraining scenarios use the fewest {common['gpu']} GPUs that finish within {PRETRAIN_DEADLINE}; "
+                 "fine-tuning scenarios the fewest that fit in memory")
+    if DEFAULT_API_MODEL in cat.apis:
+        out.append({"name": f"Hosted API ({DEFAULT_API_MODEL})", "method": "api", "model": DEFAULT_API_MODEL, **data})
+        notes.append(f"hosted route: OpenAI {DEFAULT_API_MODEL} fine-tuning, the cheapest fine-tunable OpenAI model "
+                     "(a different model, not the same weights)")
+    return out, notes
+
+
+def load_scenario_file(path: str | Path) -> tuple[dict[str, Any], list[tuple[dict[str, Any], str]], dict[str, list]]:
+    """(defaults, [(scenario, 'file:line')], grid) from a scenarios YAML file."""
+    data, lines = load_yaml(path)
+    if not isinstance(data, dict):
+        raise ConfigurationError(f"{path}:1: expected a mapping with 'defaults', 'scenarios' and/or 'grid'")
+    unknown = set(data) - {"defaults", "scenarios", "grid"}
+    if unknown:
+        key = sorted(unknown)[0]
+        raise ConfigurationError(f"{path}:{line_of(lines, (key,))}: unknown key '{key}' (expected defaults, scenarios, grid)")
+    defaults = data.get("defaults") or {}
+    scenarios = data.get("scenarios") or []
+    grid = data.get("grid") or {}
+    if not isinstance(defaults, dict) or not isinstance(scenarios, list) or not isinstance(grid, dict):
+        raise ConfigurationError(f"{path}:1: 'defaults' and 'grid' are mappings, 'scenarios' a list")
+    items = []
+    for i, s in enumerate(scenarios):
+        where = f"{path}:{line_of(lines, ('scenarios', i))}"
+        if not isinstance(s, dict):
+            raise ConfigurationError(f"{where}: each scenario is a mapping of estimate inputs")
+        items.append((s, where))
+    if not items and not grid:
+        raise ConfigurationError(f"{path}: no 'scenarios' and no 'grid': nothing to compare")
+    return defaults, items, grid
+
+
+def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: str | None = None,
+            gpu: str | None = None, provider: str | None = None, tokens: Any = None,
+            catalog: Catalog | Sequence[str] | None = None) -> Comparison:
+    """Compare routes. With a scenarios file: its scenarios and grid. Without: the default set for the model."""
+    cat = catalog if isinstance(catalog, Catalog) else load_catalog(list(catalog or []))
+    notes: list[str] = []
+    grid_frame = None
+    if scenarios is not None:
+        defaults, items, grid = load_scenario_file(scenarios)
+        overrides_cli = {k: v for k, v in dict(dataset=dataset, model=model, gpu=gpu, provider=provider,
+                                                tokens=tokens).items() if v is not None}
+        defaults = defaults | overrides_cli
+        built = [(defaults | s, where) for s, where in items]
+        if grid:
+            try:
+                grid_frame = evaluate_grid(defaults, grid, cat)
+            except EstimatorError as exc:
+                raise type(exc)(f"{scenarios}: grid: {exc}") from None
+    else:
+        if tokens is None and dataset is None:
+            raise ConfigurationError("give a dataset or --tokens (or run with no arguments for the bundled example)")
+        items_, notes = default_scenarios(model, tokens, dataset, gpu, provider, cat)
+        built = [(s, "default scenarios") for s in items_]
+    scens, ests = [], []
+    for values, where in built:
+        try:
+            s = scenario_from(values)
+            ests.append(estimate_scenario(s, cat))
+            scens.append(s)
+        except EstimatorError as exc:
+            label = values.get("name") or values.get("method")
+            raise type(exc)(f"{where}: scenario '{label}': {exc}") from None
+    return Comparison(scens, ests, grid_frame, notes, str(scenarios) if scenarios else None)
