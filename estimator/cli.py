@@ -111,6 +111,54 @@ def estimate(method, model, params, layers, hidden, heads, kv_heads, ffn, vocab,
     click.echo(render_record(record if fmt == "json" else {k: v for k, v in record.items()}, fmt))
 
 
+@cli.command()
+@click.argument("scenarios", required=False, type=click.Path(dir_okay=False))
+@click.option("--dataset", "datasets", multiple=True, type=click.Path(), help="Dataset file(s): tokens come from them.")
+@click.option("--tokens", help="Training tokens per epoch instead of a dataset (e.g. 50M).")
+@click.option("--model", help="Model to compare routes for (default llama-3.1-8b).")
+@click.option("--gpu", help="GPU for the own-GPU routes (default h100-sxm).")
+@click.option("--provider", help="Price from this provider (default: median over providers).")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Write the HTML report here.")
+@click.option("--plotlyjs", type=click.Choice(["inline", "cdn"]), default="inline", show_default=True,
+              help="Embed plotly.js (opens offline) or load it from the CDN (small file).")
+@CATALOG
+@FORMAT
+@friendly_errors
+def compare(scenarios, datasets, tokens, model, gpu, provider, report_path, plotlyjs, catalogs, fmt) -> None:
+    """Scratch vs full fine-tuning vs LoRA vs QLoRA vs hosted API, side by side.
+
+    With SCENARIOS.yaml: its scenarios and grid. Without: the default routes for --model. With no
+    arguments at all: the bundled example dataset, written to reports/comparison.html.
+    """
+    from .compare import compare as run_compare
+    from .render import render_rows, to_json
+    from .tables import headline_lines, human_rows
+
+    no_args = not (scenarios or datasets or tokens or model)
+    dataset = list(datasets) or None
+    if no_args:
+        from .examples import example_dataset
+
+        dataset = [str(example_dataset())]
+        report_path = report_path or "reports/comparison.html"
+    result = run_compare(scenarios, dataset=dataset, model=model, gpu=gpu, provider=provider, tokens=tokens,
+                         catalog=list(catalogs))
+    frame = result.to_frame()
+    if fmt == "table":
+        click.echo(render_rows(human_rows(frame), "table"))
+        for line in headline_lines(result.headline()) + [f"note: {n}" for n in result.notes]:
+            click.echo(line)
+    elif fmt == "json":
+        click.echo(to_json({"scenarios": frame.to_dict("records"), "headline": result.headline(), "notes": result.notes}))
+    else:
+        click.echo(render_rows(frame.to_dict("records"), fmt))
+    if report_path:
+        from .report import write_report
+
+        path = write_report(result, report_path, plotlyjs=plotlyjs)
+        click.echo(f"report: {path}", err=True)
+
+
 @cli.group()
 def catalog() -> None:
     """List and validate the catalog tables."""

@@ -1,0 +1,61 @@
+"""Human-readable terminal tables (units in the cells) from comparison frames; raw numbers stay raw elsewhere."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .units import si, usd
+
+
+def _days(x: Any) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    if x < 1:
+        return f"{x * 24:.1f} h"
+    return f"{x:,.1f} days"
+
+
+def _num(x: Any, fmt) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    return fmt(x)
+
+
+def human_rows(frame) -> list[dict[str, str]]:
+    """One row per scenario: name, route, GPUs, time, GPU-hours, cost (fits 100 columns for short names)."""
+    rows = []
+    for r in frame.to_dict("records"):
+        gpu = "" if r.get("gpu") in (None, "") or (isinstance(r.get("gpu"), float)) else r["gpu"]
+        gpus = r.get("gpus")
+        hw = f"{gpus:.0f} × {gpu}" if gpu and gpus is not None and not math.isnan(gpus) else "hosted"
+        rows.append({
+            "scenario": str(r.get("name"))[:40],
+            "hardware": hw,
+            "time": _days(r.get("wall_clock_days")),
+            "GPU-hours": _num(r.get("gpu_hours"), lambda x: si(x) + " GPU-h"),
+            "cost": _num(r.get("cost_usd"), usd),
+        })
+    return rows
+
+
+def headline_lines(headline: dict[str, Any]) -> list[str]:
+    out = []
+    if "cheapest" in headline:
+        c = headline["cheapest"]
+        out.append(f"cheapest: {c['name']} at {usd(c['cost_usd'])}" + (f", {_days(c['wall_clock_days'])}" if
+                                                                            c.get("wall_clock_days") else ""))
+    if "fastest_on_gpus" in headline:
+        f = headline["fastest_on_gpus"]
+        out.append(f"fastest on GPUs: {f['name']} in {_days(f['wall_clock_days'])} for {usd(f['cost_usd'])}")
+    for r in headline.get("ratios", []):
+        if "compute-optimal" not in r["scratch"] and "compute-optimal" in "".join(x["scratch"] for x in headline["ratios"]):
+            continue
+        parts = []
+        if r.get("cost_ratio"):
+            parts.append(f"{r['cost_ratio']:,.0f}× the cost" if r["cost_ratio"] >= 10 else f"{r['cost_ratio']:.2g}× the cost")
+        if r.get("days_ratio"):
+            parts.append(f"{r['days_ratio']:,.0f}× the time" if r["days_ratio"] >= 10 else f"{r['days_ratio']:.2g}× the time")
+        if parts:
+            out.append(f"{r['scratch']} vs {r['fine_tuning']}: {', '.join(parts)}")
+    return out
