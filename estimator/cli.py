@@ -72,9 +72,11 @@ def cli() -> None:
 @CATALOG
 @FORMAT
 @click.option("--explain", is_flag=True, help="Print the trace: every rule, its inputs, value and source.")
+@click.option("--uncertainty", is_flag=True, help="P10/P50/P90 of time, GPU-hours and cost (seeded Monte Carlo).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for --uncertainty.")
 @friendly_errors
 def estimate(method, model, params, layers, hidden, heads, kv_heads, ffn, vocab, context, tokens, datasets, epochs,
-             gpu, gpus, deadline, provider, tier, region, sets, catalogs, fmt, explain) -> None:
+             gpu, gpus, deadline, provider, tier, region, sets, catalogs, fmt, explain, uncertainty, seed) -> None:
     """Estimate FLOPs, memory, GPUs, time, GPU-hours, cost, energy and CO2 of one training run.
 
     \b
@@ -94,7 +96,7 @@ def estimate(method, model, params, layers, hidden, heads, kv_heads, ffn, vocab,
                                       ffn=ffn, vocab=vocab, context=context).items() if v is not None}
     result = api.estimate(method=method, model=spec, tokens=tokens, gpu=gpu, gpus=gpus, provider=provider, tier=tier,
                           epochs=epochs, deadline=deadline, dataset=list(datasets) or None, region=region,
-                          overrides=_parse_sets(sets), catalog=list(catalogs))
+                          overrides=_parse_sets(sets), catalog=list(catalogs), uncertainty=uncertainty, seed=seed)
     if explain:
         click.echo(result.explain())
         if fmt == "table":

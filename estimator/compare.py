@@ -156,7 +156,7 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
             try:
                 grid_frame = evaluate_grid(defaults, grid, cat)
             except EstimatorError as exc:
-                raise type(exc)(f"{scenarios}: grid: {exc}") from None
+                raise exc.with_prefix(f"{scenarios}: grid") from None
     else:
         if tokens is None and dataset is None:
             raise ConfigurationError("give a dataset or --tokens (or run with no arguments for the bundled example)")
@@ -170,5 +170,5 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
             scens.append(s)
         except EstimatorError as exc:
             label = values.get("name") or values.get("method")
-            raise type(exc)(f"{where}: scenario '{label}': {exc}") from None
+            raise exc.with_prefix(f"{where}: scenario '{label}'") from None
     return Comparison(scens, ests, grid_frame, notes, str(scenarios) if scenarios else None)

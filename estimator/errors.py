@@ -6,6 +6,13 @@ from __future__ import annotations
 class EstimatorError(Exception):
     """Base class for every error a user can fix (bad id, bad file, bad value)."""
 
+    def with_prefix(self, prefix: str) -> EstimatorError:
+        """The same error (same type and fields) with `prefix: ` in front of its message."""
+        exc = self.__class__.__new__(self.__class__)
+        exc.__dict__.update(self.__dict__)
+        Exception.__init__(exc, f"{prefix}: {self}")
+        return exc
+
 
 class CatalogError(EstimatorError):
     """A YAML table is malformed or fails validation; the message names file:line and field."""

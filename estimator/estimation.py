@@ -44,6 +44,7 @@ class Estimate:
     units: dict[str, str]
     steps: list[Step]
     warnings: list[str] = field(default_factory=list)
+    uncertainty: dict[str, Any] | None = None
 
     def __getattr__(self, name: str) -> Any:
         values = self.__dict__.get("values", {})
@@ -76,6 +77,10 @@ class Estimate:
                 out[key] = self.values[key]
         for key in HEADLINE:
             out.setdefault(key, None)
+        for key, spread in (self.uncertainty or {}).items():
+            if isinstance(spread, dict) and "p50" in spread:
+                for q in ("p10", "p50", "p90"):
+                    out[f"{key}_{q}"] = spread[q]
         out = {k: _tidy(v) for k, v in out.items()}
         out["warnings"] = list(self.warnings)
         return out
@@ -138,12 +143,23 @@ class Estimate:
             rows += [("billed tokens", si(v["billed_tokens"])), ("epochs", _fmt(v["epochs"])),
                      ("price / 1M training tokens", usd(v["training_usd_per_1m_tokens"])), ("cost", usd(v["cost_usd"]))]
             return rows
+        u = self.uncertainty or {}
+
+        def spread(key: str, fmt) -> str:
+            if key not in u:
+                return fmt(v[key])
+            q = u[key]
+            return f"{fmt(q['p50'])} ({fmt(q['p10'])} – {fmt(q['p90'])})"
+
         rows += [("GPU", f"{v['gpus']:.0f} × {self.gpu_id}"), ("training tokens", si(v["train_tokens"])),
                  ("train FLOPs", si(v["train_flops"]) + "FLOP"), ("memory per GPU", f"{v['memory_per_gpu_gb']:.1f} GB"),
-                 ("MFU", f"{v['mfu']:.3f}"), ("wall clock", hours(v["wall_clock_hours"])),
-                 ("GPU-hours", si(v["gpu_hours"]) + " GPU-h"),
-                 ("price", usd(v["price_usd_per_gpu_hour"]) + " / GPU-h"), ("cost", usd(v["cost_usd"])),
+                 ("MFU", f"{v['mfu']:.3f}"), ("wall clock", spread("wall_clock_hours", hours)),
+                 ("GPU-hours", spread("gpu_hours", lambda x: si(x) + " GPU-h")),
+                 ("price", usd(v["price_usd_per_gpu_hour"]) + " / GPU-h"), ("cost", spread("cost_usd", usd)),
                  ("energy", si(v["energy_kwh"] * 1000) + "Wh"), ("CO2", f"{v['co2_kg'] / 1000:,.3g} tCO2e")]
+        if u:
+            rows.append(("ranges", f"P50 (P10 – P90) from {u['samples']} Monte Carlo draws over: "
+                                   + ", ".join(u["ranges"])))
         return rows
 
 
@@ -174,18 +190,20 @@ def estimate(method: str, model: str | dict[str, Any], tokens: float | str | Non
              gpus: int | None = None, provider: str | None = None, tier: str = "on_demand",
              epochs: float | None = None, deadline: str | float | None = None, dataset: Any = None,
              region: str | None = None, overrides: dict[str, Any] | None = None,
-             catalog: Catalog | Sequence[str] | str | None = None, name: str | None = None) -> Estimate:
+             catalog: Catalog | Sequence[str] | str | None = None, name: str | None = None,
+             uncertainty: bool = False, samples: int = 4000, seed: int = 0) -> Estimate:
     """Estimate one training run. See README 'Python API'.
 
     model: a catalog id (aliases and case accepted) or an inline spec dict ({'params': 7e9, ...}).
     tokens: training tokens per epoch (numbers or '2T'); gpus: a count, or deadline ('30d') for the
     fewest that finish in time; default: the fewest that fit in memory. overrides: any assumption or
-    quantity by name (e.g. {'mfu': 0.45}); they beat every table.
+    quantity by name (e.g. {'mfu': 0.45}); they beat every table. uncertainty: add P10/P50/P90 of
+    wall-clock hours, GPU-hours and cost from a seeded Monte Carlo over the assumption ranges.
     """
     scenario = Scenario(method=method, model=model, tokens=tokens, epochs=epochs, gpu=gpu, gpus=gpus,
                         deadline_hours=deadline, provider=provider, tier=tier, region=region, dataset=dataset,
                         overrides=dict(overrides or {}), name=name)
-    return estimate_scenario(scenario, _resolve_catalog(catalog))
+    return estimate_scenario(scenario, _resolve_catalog(catalog), uncertainty=uncertainty, samples=samples, seed=seed)
 
 
 @dataclass
@@ -256,11 +274,16 @@ def prepare(scenario: Scenario, cat: Catalog) -> Prepared:
     return Prepared(spec, hw, given, providers, overrides, targets, warnings, dtype)
 
 
-def estimate_scenario(scenario: Scenario, cat: Catalog) -> Estimate:
+def estimate_scenario(scenario: Scenario, cat: Catalog, *, uncertainty: bool = False, samples: int = 4000,
+                      seed: int = 0) -> Estimate:
     if scenario.method == "api":
         spec, _, warnings = resolve_model(scenario, cat)
         check_method(spec, "api", cat)
-        return _estimate_api(scenario, cat, spec, _numeric_overrides(scenario.overrides, cat), warnings)
+        e = _estimate_api(scenario, cat, spec, _numeric_overrides(scenario.overrides, cat), warnings)
+        if uncertainty:  # price and tokens are known: no spread
+            e.uncertainty = {"samples": 0, "seed": seed, "ranges": {},
+                             "cost_usd": {q: e.cost_usd for q in ("p10", "p50", "p90")}}
+        return e
     p = prepare(scenario, cat)
     ev = evaluate(REGISTRY, p.targets, p.given, p.overrides, p.providers)
     values = {k: scalar(v) for k, v in ev.values.items()}
@@ -273,7 +296,12 @@ def estimate_scenario(scenario: Scenario, cat: Catalog) -> Estimate:
                             f"{si(values['compute_optimal_tokens'])} tokens (~20 per parameter, Hoffmann et al. 2022)")
     values["gpu_days"] = values["gpu_hours"] / 24.0
     units = {s.name: s.unit for s in ev.steps.values()} | {"gpu_days": "GPU-days"}
-    return Estimate(scenario, p.spec.id, p.hw.id, values, units, ev.trace_for(p.targets), warnings)
+    result = Estimate(scenario, p.spec.id, p.hw.id, values, units, ev.trace_for(p.targets), warnings)
+    if uncertainty:
+        from .uncertainty import simulate
+
+        result.uncertainty = simulate(result, cat, p, samples=samples, seed=seed)
+    return result
 
 
 def _numeric_overrides(overrides: dict[str, Any], cat: Catalog) -> dict[str, Any]:

@@ -1,0 +1,81 @@
+"""compare(): default routes, scenario files, grids evaluated in one vectorised pass."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+import estimator
+from estimator.catalog import load_catalog
+from estimator.cli import cli
+from estimator.compare import compare
+from estimator.grid import evaluate_grid
+
+
+def test_default_routes_for_a_model():
+    c = compare(model="llama-3.1-8b", tokens="20M")
+    frame = c.to_frame()
+    assert list(frame["method"]) == ["pretrain", "pretrain", "full", "lora", "qlora", "api"]
+    assert frame.loc[0, "train_tokens"] == pytest.approx(20 * load_catalog().model("llama-3.1-8b").params)
+    assert frame.loc[0, "wall_clock_days"] <= 30  # deadline for pretraining routes
+    assert {"cost_usd", "gpu_hours", "wall_clock_days", "memory_per_gpu_gb"} <= set(frame.columns)
+    head = c.headline()
+    assert head["cheapest"]["name"] in {"LoRA", "QLoRA", "Full fine-tuning"}
+    scratch_vs_lora = next(r for r in head["ratios"] if r["fine_tuning"] == "LoRA" and "optimal" in r["scratch"])
+    assert scratch_vs_lora["cost_ratio"] == pytest.approx(frame.loc[0, "cost_usd"] / frame.loc[3, "cost_usd"])
+
+
+def test_grid_matches_scalar_estimates():
+    cat = load_catalog()
+    grid = evaluate_grid({"method": "pretrain", "model": "llama-3.1-8b", "tokens": "1T"},
+                         {"gpu": ["a100-80gb", "h100-sxm"], "provider": ["aws", "lambda"], "gpus": [8, 1024]}, cat)
+    assert len(grid) == 8
+    for row in grid.to_dict("records"):
+        e = estimator.estimate(method="pretrain", model="llama-3.1-8b", tokens="1T", gpu=row["gpu"],
+                               provider=row["provider"], gpus=int(row["gpus"]))
+        assert row["cost_usd"] == pytest.approx(e.cost_usd)
+        assert row["wall_clock_hours"] == pytest.approx(e.wall_clock_hours)
+        assert row["mfu"] == pytest.approx(e.mfu)  # cluster-size bucket applied per row
+
+
+def test_grid_marks_rows_that_do_not_fit():
+    grid = evaluate_grid({"method": "full", "model": "llama-2-70b", "tokens": "1M", "gpu": "a100-80gb"},
+                         {"gpus": [1, 16]}, load_catalog())
+    assert list(grid["fits"]) == [False, True]
+    assert grid["cost_usd"].isna().tolist() == [True, False]
+
+
+def test_scenario_file_with_grid_and_overrides(tmp_path):
+    f = tmp_path / "s.yaml"
+    f.write_text("""defaults: {method: lora, model: llama-3.1-8b, tokens: 50M}
+scenarios:
+  - {name: "LoRA on rented H100", gpu: h100-sxm, provider: lambda}
+  - {name: "LoRA, optimistic", gpu: h100-sxm, provider: lambda, mfu: 0.5}
+  - {name: "Hosted API", method: api, model: gpt-4o-mini}
+grid:
+  gpu: [a100-80gb, h100-sxm]
+  provider: [aws, lambda, runpod]
+""")
+    c = compare(f)
+    frame = c.to_frame()
+    assert list(frame["name"][:3]) == ["LoRA on rented H100", "LoRA, optimistic", "Hosted API"]
+    assert c.estimates[1].mfu == 0.5
+    assert len(c.grid) == 6
+
+
+def test_scenario_file_errors_name_the_line(tmp_path):
+    f = tmp_path / "s.yaml"
+    f.write_text("defaults: {method: lora, tokens: 1M}\nscenarios:\n  - {name: a, model: llama-3.1-8b}\n"
+                 "  - {name: b, model: llama-9}\n")
+    with pytest.raises(estimator.UnknownIdError, match=r"s\.yaml:4: scenario 'b': unknown model 'llama-9'"):
+        compare(f)
+
+
+def test_cli_compare_table_and_json():
+    r = CliRunner().invoke(cli, ["compare", "--model", "llama-3.1-8b", "--tokens", "20M"])
+    assert r.exit_code == 0, r.output
+    assert "Pretrain from scratch (compute-optimal)" in r.output and "× the cost" in r.output
+    assert max(len(line) for line in r.output.splitlines()[:8]) <= 100
+    r = CliRunner().invoke(cli, ["compare", "--model", "llama-3.1-8b", "--tokens", "20M", "--format", "json"])
+    data = json.loads(r.output)
+    assert len(data["scenarios"]) == 6 and isinstance(data["scenarios"][3]["cost_usd"], float)
