@@ -161,6 +161,33 @@ def compare(scenarios, datasets, tokens, model, gpu, provider, report_path, plot
         click.echo(f"report: {path}", err=True)
 
 
+@cli.command()
+@click.option("--output", type=click.Path(dir_okay=False), help="Write the markdown report here (e.g. docs/validation.md).")
+@click.option("--samples", type=int, default=2000, show_default=True, help="Monte Carlo draws per case.")
+@FORMAT
+@friendly_errors
+def validate(output, samples, fmt) -> None:
+    """Recompute the published reference runs from their inputs and score the default assumptions."""
+    from .render import render_rows, to_json
+    from .validation import run_validation, to_markdown
+
+    results, summary = run_validation(samples=samples)
+    if output:
+        from .atomic import write_text_atomic
+
+        write_text_atomic(output, to_markdown(results, summary))
+        click.echo(f"wrote {output}", err=True)
+    rows = [{"case": r.id, "kind": r.kind, "reported": r.reported, "estimated": r.estimated, "error": r.error,
+             "p10": r.p10, "p90": r.p90, "passed": r.passed} for r in results]
+    if fmt == "json":
+        click.echo(to_json({"summary": summary, "cases": rows}))
+    else:
+        click.echo(render_rows(rows, fmt))
+        if fmt == "table":
+            for key, value in summary.items():
+                click.echo(f"{key}: {value:.3g}" if isinstance(value, float) else f"{key}: {value}")
+
+
 @cli.group()
 def catalog() -> None:
     """List and validate the catalog tables."""
@@ -196,7 +223,7 @@ catalog.command("assumptions")(_list("assumptions", ["key", "unit", "rules", "de
 
 @catalog.command("validate")
 @click.argument("files", nargs=-1, required=True, type=click.Path())
-def validate(files) -> None:
+def validate_catalog(files) -> None:
     """Check catalog files; print every problem as file:line: field: what (exit 1 if any)."""
     from .catalog import validate_file
 

@@ -58,12 +58,14 @@ def test_korthikanti_activation_bytes():
     """
     s, b, h, a, L, v = 2048, 1, 12288, 96, 96, 51200
     logits = 4 * s * b * v
-    none = memory.activation_bytes("none", s, b, h, a, L, v)
+    none = memory.activation_bytes("none", s, b, h, a, L, v, 2)
     assert none - logits == pytest.approx(L * (34 * s * h + 5 * a * s * s), rel=1e-12)
     assert (none - logits) / L == pytest.approx(2.869e9, rel=1e-3)
-    selective = memory.activation_bytes("selective", s, b, h, a, L, v)
+    selective = memory.activation_bytes("selective", s, b, h, a, L, v, 2)
     assert (selective - logits) / L == pytest.approx(855.6e6, rel=1e-3)
-    full = memory.activation_bytes("full", s, b, h, a, L, v)
+    full = memory.activation_bytes("full", s, b, h, a, L, v, 2)
+    fp32 = memory.activation_bytes("selective", s, b, h, a, L, v, 4)
+    assert fp32 - logits == pytest.approx(2 * (selective - logits))
     assert full - logits == pytest.approx(L * 2 * s * h + 34 * s * h)
 
 

@@ -38,10 +38,10 @@ def optimizer_bytes(trainable_params, optimizer_bytes_per_param):
 
 
 @rule(unit="bytes", formula="per layer: none s·b·h·(34 + 5·a·s/h); selective s·b·h·34; full 2·s·b·h, plus one "
-      "layer's 34·s·b·h while it is recomputed; × L, + logits 4·s·b·V (fp32 loss)",
-      source="Korthikanti et al. 2022, 'Reducing Activation Recomputation', eq. 1-2, sec. 4.1 and 5")
-def activation_bytes(activation_recompute, seq_len, micro_batch, hidden, heads, layers, vocab):
-    sbh = seq_len * micro_batch * hidden
+      "layer's 34·s·b·h while it is recomputed; × L (× bytes/value ÷ 2 for fp32), + logits 4·s·b·V (fp32 loss)",
+      source="Korthikanti et al. 2022, 'Reducing Activation Recomputation', eq. 1-2, sec. 4.1 and 5 (16-bit activations)")
+def activation_bytes(activation_recompute, seq_len, micro_batch, hidden, heads, layers, vocab, activation_bytes_per_value):
+    sbh = seq_len * micro_batch * hidden * activation_bytes_per_value / 2.0
     mode = np.asarray(activation_recompute, dtype=object)
     per_layer = np.select(
         [mode == "none", mode == "selective", mode == "full"],
