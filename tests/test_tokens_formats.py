@@ -173,7 +173,9 @@ def test_byte_range_shards_equal_whole_file(tmp_path, monkeypatch):
 
     doc = "".join(f"Line {i} of a long document.\n  indented {i}\n\n" for i in range(20000))
     (tmp_path / "doc.txt").write_text(doc)
-    assert count_tokens(tmp_path / "doc.txt", workers=2).to_dict()["total_tokens"] == n(doc)
+    one, two = count_tokens(tmp_path / "doc.txt", workers=1), count_tokens(tmp_path / "doc.txt", workers=2)
+    assert one.total_tokens == two.total_tokens == n(doc)
+    assert one.examples == two.examples == -(-len(doc.encode()) // 50_000)  # one example per 50 kB piece
 
 
 def test_directory_and_glob(tmp_path):

@@ -67,7 +67,7 @@ def count_tokens(
         profile = sample_count(files, job, format_in, sample, sample_bytes, seed, workers, progress)
     else:
         total = sum(f.stat().st_size for f in files)
-        shard_bytes = min(SHARD_BYTES, max(MIN_SHARD_BYTES, math.ceil(total / (4 * workers))))
+        shard_bytes = min(SHARD_BYTES, max(MIN_SHARD_BYTES, math.ceil(total / (8 * workers))))
         shards = plan_shards(files, format_in, shard_bytes)
         results = map_shards(shards, job, workers, progress)
         profile = reduce_profiles(shards, results, settings)
@@ -133,7 +133,8 @@ def reduce_profiles(shards: list[Shard], results: dict[int, tuple[DatasetProfile
 
 
 def finish(profile: DatasetProfile, files: list[Path], strict: bool) -> DatasetProfile:
-    """Turn 'nothing counted' and, with strict, any broken line into one-line errors."""
+    """Close plain-text pieces; turn 'nothing counted' and, with strict, any broken line into errors."""
+    profile.close_documents()
     first = profile.findings.first_error()
     if strict and first is not None:
         raise DatasetError(f"{first} (--strict)")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -67,7 +67,7 @@ def _constructor_args(name: str) -> dict[str, Any]:
             openai_public.load_tiktoken_bpe = original
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_encoding(name: str = "cl100k_base"):
     """A ``tiktoken.Encoding`` built offline from the bundled rank table (cached per process)."""
     import tiktoken

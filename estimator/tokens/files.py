@@ -33,6 +33,7 @@ class Shard:
     end: int | None = None  # None: to the end of the file
     index: int = 0
     size: int = 0  # bytes on disk this shard stands for (progress, sampling weights)
+    doc: int = 0  # plain text: which fixed-size piece (one example) of the file this range belongs to
 
     @property
     def whole_file(self) -> bool:
@@ -101,8 +102,14 @@ def sniff_compression(path: Path) -> str | None:
     return next((kind for magic, kind in MAGIC if head.startswith(magic)), None)
 
 
-def plan_shards(files: list[Path], format_in: str | None = None, shard_bytes: int | None = None) -> list[Shard]:
-    """Split files into shards: compressed or non-line formats whole, large line files by byte range."""
+def plan_shards(files: list[Path], format_in: str | None = None, shard_bytes: int | None = None,
+                text_shard_bytes: int | None = None) -> list[Shard]:
+    """Split files into shards: compressed or non-line formats whole, large line files by byte range.
+
+    Plain text is one example per fixed-size piece (SHARD_BYTES, or ``text_shard_bytes``);
+    its shards are sub-ranges of a piece whose token counts add up in the reduce, so a
+    count never depends on the number of workers.
+    """
     if format_in is not None and format_in not in CONTAINERS:
         raise DatasetError(f"unknown --format-in '{format_in}'; choose one of {', '.join(CONTAINERS)}")
     shard_bytes = shard_bytes or SHARD_BYTES
@@ -111,12 +118,13 @@ def plan_shards(files: list[Path], format_in: str | None = None, shard_bytes: in
         size = path.stat().st_size
         compression = sniff_compression(path)
         container = format_in or detect_container(path.name) or "auto"
-        step = SHARD_BYTES if container == "text" else shard_bytes  # a text shard is one example: fixed size
+        piece = text_shard_bytes or SHARD_BYTES
+        step = piece // -(-piece // shard_bytes) if container == "text" else shard_bytes  # divides piece
         if compression is None and container in SPLITTABLE and size > step:
             for start in range(0, size, step):
                 end = min(size, start + step)
                 shards.append(Shard(str(path), container, None, start, None if end == size else end,
-                                    len(shards), end - start))
+                                    len(shards), end - start, start // piece if container == "text" else 0))
         else:
             shards.append(Shard(str(path), container, compression, 0, None, len(shards), size))
     return shards

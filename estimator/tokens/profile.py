@@ -51,6 +51,20 @@ class DatasetProfile:
     billed_tokens_per_epoch: int = 0
     findings: FindingLog = field(default_factory=FindingLog)
     sample: dict[str, Any] | None = None
+    open_documents: Counter = field(default_factory=Counter)  # plain text: (file, piece) -> tokens so far
+
+    def close_documents(self) -> None:
+        """Turn the token sums of plain-text pieces into examples (after the last merge)."""
+        f = self.settings.factor
+        for (path, _piece), tokens in sorted(self.open_documents.items()):
+            length = tokens if f == 1.0 else round(tokens * f)
+            self.add_example(length, tokens * f, {"text": tokens * f})
+            s = self.settings
+            if s.example_cap is not None and length > s.example_cap:
+                self.findings.add(Finding(path, None, "over_example_cap", f"a text piece of {length:,} tokens > the {s.example_cap:,}-token cap"))
+            if s.context is not None and length > s.context:
+                self.findings.add(Finding(path, None, "over_context", f"a text piece of {length:,} tokens > the {s.context:,}-token context"))
+        self.open_documents.clear()
 
     # -- building -------------------------------------------------------------------
     def add_example(self, length: int, trainable: float, by_role: dict[str, float], messages: int = 0) -> None:
@@ -77,6 +91,7 @@ class DatasetProfile:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.tokens_by_role.update(other.tokens_by_role)
         self.lengths.update(other.lengths)
+        self.open_documents.update(other.open_documents)
         self.findings.merge(other.findings)
         self.sample = None  # an estimate does not survive a merge; re-estimate instead
         return self

@@ -42,12 +42,11 @@ def count_shard(shard: Shard, job: Job) -> tuple[DatasetProfile, int]:
     reader = ShardReader(shard, report, job.column)
     builder = ExampleBuilder(job.settings.chat_format, counter.count_small, report)
     batch = Batch()
-    doc_tokens, doc_chunks, doc_chars, doc_line = 0, [], 0, None
+    doc_tokens, doc_chunks, doc_chars = 0, [], 0
     try:
         for line, item in reader:
             builder.json_values = reader.container in ("jsonl", "json")
             if reader.document_mode:  # plain text: the whole shard is one example
-                doc_line = doc_line or line
                 doc_chunks.append(item)
                 doc_chars += len(item)
                 if doc_chars >= BATCH_CHARS:
@@ -63,15 +62,13 @@ def count_shard(shard: Shard, job: Job) -> tuple[DatasetProfile, int]:
     flush(batch, counter, profile, report)
     if doc_chunks or doc_tokens:
         doc_tokens += sum(counter.count_batch(doc_chunks))
-        batch = Batch()
-        batch.new_example(doc_line or 1)
-        flush(batch, counter, profile, report, extra_text_tokens=doc_tokens)
+        profile.open_documents[(shard.path, shard.doc)] += doc_tokens
     profile.files = 1 if shard.start == 0 else 0
     profile.bytes = shard.size
     return profile, reader.lines
 
 
-def flush(batch: Batch, counter: Counter, profile: DatasetProfile, report, extra_text_tokens: int = 0) -> None:
+def flush(batch: Batch, counter: Counter, profile: DatasetProfile, report) -> None:
     """Count a batch's texts in one tokenizer call, then add its examples to the profile."""
     n = len(batch)
     if n == 0:
@@ -85,9 +82,6 @@ def flush(batch: Batch, counter: Counter, profile: DatasetProfile, report, extra
         d[bucket] = d.get(bucket, 0) + c
         if train:
             trainable[owner] += c
-    if extra_text_tokens:
-        content[0]["text"] = content[0].get("text", 0) + extra_text_tokens
-        trainable[0] += extra_text_tokens
     s = profile.settings
     factor, cap, context = s.factor, s.example_cap, s.context
     for i in range(n):
