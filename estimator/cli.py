@@ -61,6 +61,7 @@ def cli() -> None:
 @click.option("--tokens", help="Training tokens per epoch (e.g. 2T, 300M).")
 @click.option("--dataset", "datasets", multiple=True, type=click.Path(), help="Dataset file(s) to count tokens from.")
 @click.option("--epochs", help="Passes over the tokens (default: 1 pretrain, 3 fine-tuning, API rule with a dataset).")
+@click.option("--no-packing", is_flag=True, help="With --dataset: pad each example to seq_len instead of packing.")
 @click.option("--gpu", help="Hardware id (e.g. h100-sxm, a100-80gb).")
 @click.option("--gpus", help="GPU count (default: the fewest that fit in memory).")
 @click.option("--deadline", help="Finish within this time (e.g. 30d, 12h): the fewest GPUs that make it.")
@@ -76,7 +77,7 @@ def cli() -> None:
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for --uncertainty.")
 @friendly_errors
 def estimate(method, model, params, layers, hidden, heads, kv_heads, ffn, vocab, context, tokens, datasets, epochs,
-             gpu, gpus, deadline, provider, tier, region, sets, catalogs, fmt, explain, uncertainty, seed) -> None:
+             no_packing, gpu, gpus, deadline, provider, tier, region, sets, catalogs, fmt, explain, uncertainty, seed) -> None:
     """Estimate FLOPs, memory, GPUs, time, GPU-hours, cost, energy and CO2 of one training run.
 
     \b
@@ -96,7 +97,8 @@ def estimate(method, model, params, layers, hidden, heads, kv_heads, ffn, vocab,
                                       ffn=ffn, vocab=vocab, context=context).items() if v is not None}
     result = api.estimate(method=method, model=spec, tokens=tokens, gpu=gpu, gpus=gpus, provider=provider, tier=tier,
                           epochs=epochs, deadline=deadline, dataset=list(datasets) or None, region=region,
-                          overrides=_parse_sets(sets), catalog=list(catalogs), uncertainty=uncertainty, seed=seed)
+                          overrides=_parse_sets(sets), catalog=list(catalogs), uncertainty=uncertainty, seed=seed,
+                          packing=not no_packing)
     if explain:
         click.echo(result.explain())
         if fmt == "table":

@@ -33,6 +33,13 @@ class Comparison:
     grid: Any = None  # pandas DataFrame from evaluate_grid, or None
     notes: list[str] = field(default_factory=list)
     source: str | None = None
+    profile: Any = None  # DatasetProfile of the dataset, when the tokens came from one
+
+    def __post_init__(self) -> None:
+        if self.profile is None:
+            profiles = [e.profile for e in self.estimates if e.profile is not None]
+            api = [e.profile for e in self.estimates if e.profile is not None and e.method == "api"]
+            self.profile = (api or profiles or [None])[0]
 
     def to_frame(self):
         """One row per scenario, one column per quantity (units in the column names)."""

@@ -45,6 +45,7 @@ class Estimate:
     steps: list[Step]
     warnings: list[str] = field(default_factory=list)
     uncertainty: dict[str, Any] | None = None
+    profile: Any = None  # DatasetProfile when tokens came from a dataset
 
     def __getattr__(self, name: str) -> Any:
         values = self.__dict__.get("values", {})
@@ -189,7 +190,7 @@ def _resolve_catalog(catalog: Catalog | Sequence[str] | str | None) -> Catalog:
 def estimate(method: str, model: str | dict[str, Any], tokens: float | str | None = None, *, gpu: str | None = None,
              gpus: int | None = None, provider: str | None = None, tier: str = "on_demand",
              epochs: float | None = None, deadline: str | float | None = None, dataset: Any = None,
-             region: str | None = None, overrides: dict[str, Any] | None = None,
+             region: str | None = None, overrides: dict[str, Any] | None = None, packing: bool = True,
              catalog: Catalog | Sequence[str] | str | None = None, name: str | None = None,
              uncertainty: bool = False, samples: int = 4000, seed: int = 0) -> Estimate:
     """Estimate one training run. See README 'Python API'.
@@ -202,7 +203,7 @@ def estimate(method: str, model: str | dict[str, Any], tokens: float | str | Non
     """
     scenario = Scenario(method=method, model=model, tokens=tokens, epochs=epochs, gpu=gpu, gpus=gpus,
                         deadline_hours=deadline, provider=provider, tier=tier, region=region, dataset=dataset,
-                        overrides=dict(overrides or {}), name=name)
+                        overrides=dict(overrides or {}), name=name, packing=packing)
     return estimate_scenario(scenario, _resolve_catalog(catalog), uncertainty=uncertainty, samples=samples, seed=seed)
 
 
@@ -218,6 +219,7 @@ class Prepared:
     targets: list[str]
     warnings: list[str]
     dtype: str = "bf16"
+    profile: Any = None
 
 
 def resolve_model(scenario: Scenario, cat: Catalog) -> tuple[Any, str, list[str]]:
@@ -246,8 +248,21 @@ def prepare(scenario: Scenario, cat: Catalog) -> Prepared:
     overrides = _numeric_overrides(scenario.overrides, cat)
     given: dict[str, Given] = {"method": Given(scenario.method, "", "scenario", "input", "method")}
     given |= model_givens(spec, origin)
+    profile = None
     if scenario.tokens is not None:
         given["tokens"] = Given(scenario.tokens, "tokens", "scenario", "input", "tokens per epoch")
+    else:
+        from .dataset_tokens import dataset_tokens
+
+        seq_len = overrides.get("seq_len") or at.lookup(cat.assumption("seq_len"), "seq_len",
+                                                        {"method": scenario.method}).value
+        seq_len = min(int(seq_len), int(given["context"].value))
+        micro = overrides.get("micro_batch") or at.lookup(cat.assumption("micro_batch"), "micro_batch", {}).value
+        dt = dataset_tokens(scenario.dataset, spec, scenario.method, example_cap=None, seq_len=seq_len,
+                            micro_batch=int(micro), packing=scenario.packing)
+        given["tokens"] = dt.tokens
+        warnings += dt.warnings
+        profile = dt.profile
     if scenario.epochs is not None:
         given["epochs"] = Given(scenario.epochs, "epochs", "scenario", "input", "epochs")
     hw = cat.gpu(scenario.gpu or DEFAULT_GPU)
@@ -271,7 +286,7 @@ def prepare(scenario: Scenario, cat: Catalog) -> Prepared:
     targets = list(GPU_OUTPUTS)
     if scenario.method == "pretrain":
         targets += ["compute_optimal_tokens", "tokens_vs_optimal"]
-    return Prepared(spec, hw, given, providers, overrides, targets, warnings, dtype)
+    return Prepared(spec, hw, given, providers, overrides, targets, warnings, dtype, profile)
 
 
 def estimate_scenario(scenario: Scenario, cat: Catalog, *, uncertainty: bool = False, samples: int = 4000,
@@ -296,7 +311,8 @@ def estimate_scenario(scenario: Scenario, cat: Catalog, *, uncertainty: bool = F
                             f"{si(values['compute_optimal_tokens'])} tokens (~20 per parameter, Hoffmann et al. 2022)")
     values["gpu_days"] = values["gpu_hours"] / 24.0
     units = {s.name: s.unit for s in ev.steps.values()} | {"gpu_days": "GPU-days"}
-    result = Estimate(scenario, p.spec.id, p.hw.id, values, units, ev.trace_for(p.targets), warnings)
+    result = Estimate(scenario, p.spec.id, p.hw.id, values, units, ev.trace_for(p.targets), warnings,
+                      profile=p.profile)
     if uncertainty:
         from .uncertainty import simulate
 
@@ -351,19 +367,26 @@ def _check_fit(values: dict[str, Any], model_id: str, gpu_id: str, scenario: Sce
 
 def _estimate_api(scenario: Scenario, cat: Catalog, spec, overrides: dict[str, Any], warnings: list[str]) -> Estimate:
     api = cat.api_for(spec.id)
-    if api is None:
-        offered = ", ".join(sorted(cat.apis))
-        raise ConfigurationError(f"{spec.id} has no hosted fine-tuning API in the catalog (models with one: {offered})")
     src = f"{api.source} (as of {api.as_of}; {cat.origin('apis', spec.id)})"
     given: dict[str, Given] = {
         "training_usd_per_1m_tokens": Given(api.training_usd_per_1m_tokens, "USD/1M tokens", src, "catalog",
                                             f"{api.model} training price"),
     }
+    profile, default_epochs = None, None
     if scenario.tokens is not None:
         given["billed_tokens_per_epoch"] = Given(scenario.tokens, "tokens", "scenario", "input",
                                                  "tokens per epoch as given (no per-example cap applied)")
+    else:
+        from .dataset_tokens import dataset_tokens
+
+        dt = dataset_tokens(scenario.dataset, spec, "api", example_cap=api.max_example_tokens, seq_len=None)
+        given["billed_tokens_per_epoch"] = dt.tokens
+        warnings = warnings + dt.warnings
+        profile, default_epochs = dt.profile, dt.default_epochs
     if scenario.epochs is not None:
         given["epochs"] = Given(scenario.epochs, "epochs", "scenario", "input", "epochs")
+    elif default_epochs is not None:
+        given["epochs"] = default_epochs
     else:
         table = cat.assumption("epochs")
         g = at.lookup(table, "epochs", {"method": "api"})
@@ -373,4 +396,4 @@ def _estimate_api(scenario: Scenario, cat: Catalog, spec, overrides: dict[str, A
     values["cost_usd"] = values["api_cost_usd"]
     values["tokens"] = values["billed_tokens_per_epoch"]
     units = {s.name: s.unit for s in ev.steps.values()} | {"cost_usd": "USD"}
-    return Estimate(scenario, spec.id, None, values, units, ev.trace_for(API_OUTPUTS), warnings)
+    return Estimate(scenario, spec.id, None, values, units, ev.trace_for(API_OUTPUTS), warnings, profile=profile)

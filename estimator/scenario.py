@@ -26,6 +26,7 @@ class Scenario:
     dataset: Any = None
     overrides: dict[str, Any] = field(default_factory=dict)
     name: str | None = None
+    packing: bool = True
 
     def __post_init__(self) -> None:
         method = str(self.method).strip().lower()
@@ -47,8 +48,10 @@ class Scenario:
             self.deadline_hours = _positive("deadline", self.deadline_hours)
         if self.gpus is not None and self.deadline_hours is not None:
             raise ConfigurationError("give either gpus or a deadline, not both")
-        if self.tokens is None and self.dataset is None:
+        if self.tokens is None and not self.dataset:
             raise ConfigurationError("give the training tokens (e.g. --tokens 2T) or a dataset")
+        if self.tokens is not None and self.dataset:
+            raise ConfigurationError("give either tokens or a dataset, not both")
         if self.tier not in ("on_demand", "spot", "reserved", "capacity_block"):
             raise ConfigurationError(f"unknown tier '{self.tier}'; choose on_demand, spot, reserved or capacity_block")
         self.overrides = {str(k): v for k, v in (self.overrides or {}).items()}

@@ -11,8 +11,11 @@ from .units import si, usd
 def _days(x: Any) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "—"
-    if x < 1:
-        return f"{x * 24:.1f} h"
+    hours = x * 24
+    if hours < 1:
+        return f"{hours * 60:.1f} min" if hours * 60 >= 0.1 else f"{hours * 3600:.0f} s"
+    if x < 2:
+        return f"{hours:.1f} h"
     return f"{x:,.1f} days"
 
 
@@ -33,7 +36,7 @@ def human_rows(frame) -> list[dict[str, str]]:
             "scenario": str(r.get("name"))[:40],
             "hardware": hw,
             "time": _days(r.get("wall_clock_days")),
-            "GPU-hours": _num(r.get("gpu_hours"), lambda x: si(x) + " GPU-h"),
+            "GPU-hours": _num(r.get("gpu_hours"), lambda x: (si(x) if x >= 1 else f"{x:.2g}") + " GPU-h"),
             "cost": _num(r.get("cost_usd"), usd),
         })
     return rows

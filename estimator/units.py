@@ -53,6 +53,8 @@ def usd(value: float) -> str:
         return f"${value / 1e6:,.2f} M"
     if abs(value) >= 1e4:
         return f"${value / 1e3:,.1f} k"
+    if 0 < abs(value) < 0.01:
+        return f"${value:.2g}"
     return f"${value:,.2f}"
 
 
