@@ -10,13 +10,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["estimate", "Estimate", "Scenario", "load_catalog", "Catalog", "count_tokens", "DatasetProfile",
+__all__ = ["estimate", "Estimate", "compare", "Comparison", "Scenario", "load_catalog", "Catalog", "count_tokens", "DatasetProfile",
            "EstimatorError", "CatalogError", "UnknownIdError", "ConfigurationError", "DatasetError"]
 
 from .errors import CatalogError, ConfigurationError, DatasetError, EstimatorError, UnknownIdError
 
 if TYPE_CHECKING:
     from .catalog import Catalog, load_catalog
+    from .comparison import Comparison, compare
     from .estimation import Estimate, estimate
     from .scenario import Scenario
     from .tokens import DatasetProfile, count_tokens
@@ -25,7 +26,8 @@ _LAZY = {
     "estimate": ("estimation", "estimate"), "Estimate": ("estimation", "Estimate"),
     "Scenario": ("scenario", "Scenario"), "load_catalog": ("catalog", "load_catalog"),
     "Catalog": ("catalog", "Catalog"), "count_tokens": ("tokens", "count_tokens"),
-    "DatasetProfile": ("tokens", "DatasetProfile"),
+    "DatasetProfile": ("tokens", "DatasetProfile"), "compare": ("comparison", "compare"),
+    "Comparison": ("comparison", "Comparison"),
 }
 
 

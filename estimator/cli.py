@@ -134,7 +134,7 @@ def compare(scenarios, datasets, tokens, model, gpu, provider, report_path, plot
     With SCENARIOS.yaml: its scenarios and grid. Without: the default routes for --model. With no
     arguments at all: the bundled example dataset, written to reports/comparison.html.
     """
-    from .compare import compare as run_compare
+    from .comparison import compare as run_compare
     from .render import render_rows, to_json
     from .tables import headline_lines, human_rows
 

@@ -13,7 +13,7 @@ def _days(x: Any) -> str:
         return "—"
     hours = x * 24
     if hours < 1:
-        return f"{hours * 60:.1f} min" if hours * 60 >= 0.1 else f"{hours * 3600:.0f} s"
+        return f"{hours * 60:.1f} min" if hours * 60 >= 1 else f"{hours * 3600:.0f} s"
     if x < 2:
         return f"{hours:.1f} h"
     return f"{x:,.1f} days"

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 import estimator
 from estimator.catalog import load_catalog
 from estimator.cli import cli
-from estimator.compare import compare
+from estimator.comparison import compare
 from estimator.grid import evaluate_grid
 
 
