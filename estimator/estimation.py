@@ -14,7 +14,16 @@ from .catalog import Catalog, load_catalog
 from .engine import Given, Step, evaluate
 from .errors import ConfigurationError
 from .providers import assumption_provider, cap_seq_len, deadline_provider, fit_provider
-from .resolve import DEFAULT_GPU, energy_givens, hardware_givens, inline_model, model_givens, price_given
+from .resolve import (
+    DEFAULT_GPU,
+    OWNED,
+    energy_givens,
+    hardware_givens,
+    inline_model,
+    model_givens,
+    owned_givens,
+    price_given,
+)
 from .rules import REGISTRY
 from .rules.base import scalar
 from .scenario import Scenario
@@ -270,9 +279,12 @@ def prepare(scenario: Scenario, cat: Catalog) -> Prepared:
         warnings.append(f"no GPU given: using {hw.id}")
     dtype = str(overrides.get("dtype") or at.lookup(cat.assumption("dtype"), "dtype", {}).value)
     given |= hardware_givens(hw, cat.origin("hardware", hw.id), dtype)
-    price, w = price_given(cat, scenario, hw)
-    warnings += w
-    given["price_usd_per_gpu_hour"] = price
+    if (scenario.provider or "").lower() == OWNED:
+        given |= owned_givens(hw, overrides)
+    else:
+        price, w = price_given(cat, scenario, hw)
+        warnings += w
+        given["price_usd_per_gpu_hour"] = price
     given |= energy_givens(cat, scenario.region)
 
     providers = {name: assumption_provider(cat, name) for name in cat.assumptions if name not in ("dtype",)}
@@ -321,7 +333,7 @@ def estimate_scenario(scenario: Scenario, cat: Catalog, *, uncertainty: bool = F
 
 
 def _numeric_overrides(overrides: dict[str, Any], cat: Catalog) -> dict[str, Any]:
-    known = set(REGISTRY.rules) | set(cat.assumptions) | {"gpus", "price_usd_per_gpu_hour", "pue", "grid_kgco2_per_kwh",
+    known = set(REGISTRY.rules) | set(cat.assumptions) | {"gpus", "purchase_usd_per_gpu", "price_usd_per_gpu_hour", "pue", "grid_kgco2_per_kwh",
                                                            "electricity_usd_per_kwh", "peak_tflops", "tdp_w",
                                                            "gpu_memory_gb", "training_usd_per_1m_tokens", "n_params",
                                                            "n_active", "billed_tokens_per_epoch", "vocab", "layers",

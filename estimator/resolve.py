@@ -107,6 +107,19 @@ def hardware_givens(hw: Hardware, origin: str, dtype: str) -> dict[str, Given]:
     }
 
 
+OWNED = "owned"
+
+
+def owned_givens(hw: Hardware, overrides: dict[str, Any]) -> dict[str, Given]:
+    """Owned GPUs: no rental price; the cost rule needs a purchase price (catalog or --set)."""
+    if "purchase_usd_per_gpu" in overrides:
+        return {}
+    if hw.purchase_usd is None:
+        raise ConfigurationError(f"owned {hw.id} needs a purchase price: --set purchase_usd_per_gpu=N, or add "
+                                 f"purchase_usd to the {hw.id} hardware entry with --catalog")
+    return {"purchase_usd_per_gpu": Given(hw.purchase_usd, "USD", hw.source, "catalog", f"{hw.id}.purchase_usd")}
+
+
 def price_given(cat: Catalog, scenario: Scenario, hw: Hardware) -> tuple[Given, list[str]]:
     value, how, rows = cat.price(hw.id, scenario.provider, scenario.tier)
     warnings = []

@@ -190,3 +190,15 @@ def test_missing_catalog_file(tmp_path):
 def test_missing_model_and_tokens():
     assert "exactly one of --model" in one_line_error(run("estimate", "--method", "full", "--tokens", "1M"))
     assert "give the training tokens" in one_line_error(run("estimate", "--method", "full", "--model", "llama-2-7b"))
+
+
+def test_help_stays_light():
+    """`estimator --help` must not import numpy, pandas, pydantic, tiktoken or plotly."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from click.testing import CliRunner; from estimator.cli import cli; "
+            "CliRunner().invoke(cli, ['--help']); "
+            "print(','.join(m for m in ('numpy', 'pandas', 'pydantic', 'tiktoken', 'plotly') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

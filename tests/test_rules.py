@@ -148,3 +148,16 @@ def test_rules_work_on_arrays():
     need = memory.gpus_to_fit(3, 2 * n, 2 * n, 12 * n, 1e9, 72 * 2**30)
     assert need.shape == (3,) and need[0] == 1 and need[2] > need[1]
     assert math.isinf(memory.gpus_to_fit(3, 2e9, 2e9, 12e9, 100 * 2**30, 72 * 2**30))
+
+
+def test_owned_gpu_hour_is_depreciation_plus_energy():
+    """$30,000 over 5 years of 8,760 h = $0.685/h, + 0.7 kW × PUE 1.1 × $0.0804/kWh = $0.0619/h."""
+    e = estimator.estimate(method="lora", model="llama-3.1-8b", tokens=1e9, gpu="h100-sxm", provider="owned",
+                           overrides={"purchase_usd_per_gpu": 30_000})
+    assert e.values["price_usd_per_gpu_hour"] == pytest.approx(30_000 / (5 * 8760) + 0.7 * 1.1 * 0.0804)
+    assert e.cost_usd == pytest.approx(e.gpu_hours * e.values["price_usd_per_gpu_hour"])
+
+
+def test_owned_without_purchase_price_is_a_clear_error():
+    with pytest.raises(estimator.ConfigurationError, match="needs a purchase price"):
+        estimator.estimate(method="lora", model="llama-3.1-8b", tokens=1e9, gpu="h100-sxm", provider="owned")
