@@ -8,7 +8,7 @@ from typing import Any
 from .units import si, usd
 
 
-def _days(x: Any) -> str:
+def days_text(x: Any) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "—"
     hours = x * 24
@@ -35,7 +35,7 @@ def human_rows(frame) -> list[dict[str, str]]:
         rows.append({
             "scenario": str(r.get("name"))[:40],
             "hardware": hw,
-            "time": _days(r.get("wall_clock_days")),
+            "time": days_text(r.get("wall_clock_days")),
             "GPU-hours": _num(r.get("gpu_hours"), lambda x: (si(x) if x >= 1 else f"{x:.2g}") + " GPU-h"),
             "cost": _num(r.get("cost_usd"), usd),
         })
@@ -46,11 +46,11 @@ def headline_lines(headline: dict[str, Any]) -> list[str]:
     out = []
     if "cheapest" in headline:
         c = headline["cheapest"]
-        out.append(f"cheapest: {c['name']} at {usd(c['cost_usd'])}" + (f", {_days(c['wall_clock_days'])}" if
+        out.append(f"cheapest: {c['name']} at {usd(c['cost_usd'])}" + (f", {days_text(c['wall_clock_days'])}" if
                                                                             c.get("wall_clock_days") else ""))
     if "fastest_on_gpus" in headline:
         f = headline["fastest_on_gpus"]
-        out.append(f"fastest on GPUs: {f['name']} in {_days(f['wall_clock_days'])} for {usd(f['cost_usd'])}")
+        out.append(f"fastest on GPUs: {f['name']} in {days_text(f['wall_clock_days'])} for {usd(f['cost_usd'])}")
     for r in headline.get("ratios", []):
         if "compute-optimal" not in r["scratch"] and "compute-optimal" in "".join(x["scratch"] for x in headline["ratios"]):
             continue

@@ -1,0 +1,307 @@
+"""What the report shows, gathered from a Comparison: the headline, key assumptions, the rows of
+the assumptions and method tables. No estimate is computed here: every number is read from the
+Estimates (their values and trace steps), the Comparison's headline() or the catalog.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..catalog import Catalog
+from ..units import si, usd
+
+STALE_DAYS = 365
+PRICE_QUANTITIES = ("price_usd_per_gpu_hour", "training_usd_per_1m_tokens", "electricity_usd_per_kwh")
+# quantities of the cost chain, in the order the method section explains them, with plain names
+PLAIN = {
+    "cost_usd": "Cost (USD)",
+    "api_cost_usd": "Hosted API fee (USD)",
+    "billed_tokens": "Billed tokens",
+    "gpu_hours": "GPU-hours",
+    "wall_clock_hours": "Training time (hours)",
+    "train_flops": "Training compute (FLOP)",
+    "train_tokens": "Training tokens",
+    "mfu": "GPU utilisation (MFU)",
+    "gpus": "Number of GPUs",
+    "memory_per_gpu_gb": "Memory per GPU (GB)",
+    "energy_kwh": "Energy (kWh)",
+    "energy_cost_usd": "Electricity cost (USD)",
+    "co2_kg": "CO2 (kg)",
+}
+_AS_OF = re.compile(r"as of (\d{4}(?:-\d{2}){0,2})")
+
+
+def ratio_text(x: float | None) -> str:
+    """3306.6 -> '3,307×', 2.5 -> '2.5×', 0.41 -> '0.41×'."""
+    if x is None or not isinstance(x, (int, float)) or not math.isfinite(x):
+        return "n/a"
+    return f"{x:,.0f}×" if x >= 10 else f"{x:.2g}×"
+
+
+def count_text(x: float | None) -> str:
+    """Counts in words a finance reader knows: 161e9 -> '161 billion', 60 -> '60'."""
+    if x is None or not isinstance(x, (int, float)) or not math.isfinite(x):
+        return "n/a"
+    for factor, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"), (1e3, "thousand")):
+        if abs(x) >= factor:
+            return f"{x / factor:.3g} {word}"
+    return f"{x:,.0f}"
+
+
+def time_text(days: float | None) -> str:
+    """Wall-clock time from headline days, formatted exactly as the CLI's compare table does."""
+    from ..tables import days_text
+
+    if days is None or not isinstance(days, (int, float)) or not math.isfinite(days):
+        return "not stated"
+    return days_text(days)
+
+
+def names(comparison) -> list[str]:
+    """Display name of each scenario (as in to_frame() and headline())."""
+    return [s.name or f"{e.method} {e.model_id}" for s, e in zip(comparison.scenarios, comparison.estimates)]
+
+
+def is_viable(estimate) -> bool:
+    """As in Comparison.headline(): a scratch run far below compute-optimal tokens is not a usable route."""
+    return not (estimate.method == "pretrain" and estimate.values.get("tokens_vs_optimal", 1) < 0.5)
+
+
+ROUTES = {"pretrain": "pretrain the same architecture from scratch", "full": "fully fine-tune the open model",
+          "lora": "fine-tune it with LoRA adapters", "qlora": "fine-tune it with QLoRA (4-bit) adapters",
+          "api": "pay a hosted fine-tuning API"}
+
+
+def lead(comparison) -> str:
+    """One sentence saying what question the report answers."""
+    grid = getattr(comparison, "grid", None)
+    grid_methods = list(grid["method"]) if grid is not None and len(grid) and "method" in grid.columns else []
+    methods = list(dict.fromkeys([*(e.method for e in comparison.estimates), *grid_methods]))
+    routes = [ROUTES[m] for m in methods if m in ROUTES]
+    text = ", ".join(routes[:-1]) + (" or " if len(routes) > 1 else "") + routes[-1] if routes else "train"
+    gpu = any(m != "api" for m in methods)
+    return (f"What it costs, and how long it takes, to {text}. Costs are "
+            + ("cloud rental" + (" and API" if "api" in methods else "") if gpu else "API")
+            + " list prices in US dollars (no hardware purchase, staff or data preparation).")
+
+
+@dataclass
+class Summary:
+    cheapest: dict[str, Any] | None
+    fastest: dict[str, Any] | None
+    ratios: list[dict[str, Any]]  # scratch vs each fine-tuning route
+    not_viable: list[tuple[str, str]]  # (name, why)
+    assumptions: list[str]
+    notes: list[str] = field(default_factory=list)
+    title: str = ""
+    lead: str = ""
+
+
+def summary(comparison) -> Summary:
+    head = comparison.headline()
+    by_name = dict(zip(names(comparison), comparison.estimates))
+    ratios = head.get("ratios", [])
+    viable_scratch = {n for n, e in by_name.items() if e.method == "pretrain" and is_viable(e)}
+    shown = [r for r in ratios if r["scratch"] in viable_scratch] or ratios
+    for r in shown:
+        s, t = by_name.get(r["scratch"]), by_name.get(r["fine_tuning"])
+        r["scratch_cost_usd"] = s.cost_usd if s else None
+        r["scratch_days"] = s.values.get("wall_clock_days") if s else None
+        r["cost_usd"] = t.cost_usd if t else None
+        r["days"] = t.values.get("wall_clock_days") if t else None
+    not_viable = []
+    for n, e in by_name.items():
+        if not is_viable(e):
+            why = next((w for w in e.warnings if "compute-optimal" in w), "far below compute-optimal tokens")
+            not_viable.append((n, why))
+    models = sorted({e.model_id for e in comparison.estimates if e.method != "api"}) or \
+        sorted({e.model_id for e in comparison.estimates})
+    title = "Training cost: build from scratch vs fine-tune" + (f" {', '.join(models)}" if models else "")
+    cheapest, fastest = head.get("cheapest"), head.get("fastest_on_gpus")
+    grid_best = _grid_best(getattr(comparison, "grid", None))
+    if cheapest is None and grid_best:
+        cheapest, fastest = grid_best
+    return Summary(cheapest, fastest, shown, not_viable,
+                   key_assumptions(comparison), list(comparison.notes), title, lead(comparison))
+
+
+def grid_label(row: dict[str, Any]) -> str:
+    gpus = row.get("gpus")
+    label = " ".join(str(row.get(k)) for k in ("method", "model", "gpu", "provider") if row.get(k) not in (None, ""))
+    return label + (f" ×{gpus:.0f}" if isinstance(gpus, (int, float)) and math.isfinite(gpus) else "")
+
+
+def _grid_best(grid) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
+    """Cheapest and fastest grid points (rows that fit), for a comparison made of a grid only."""
+    if grid is None or not len(grid) or "cost_usd" not in grid.columns:
+        return None
+    rows = [r for r in grid.to_dict("records") if r.get("fits", True) is not False
+            and isinstance(r.get("cost_usd"), (int, float)) and math.isfinite(r["cost_usd"])]
+    if not rows:
+        return None
+
+    def pick(row: dict[str, Any]) -> dict[str, Any]:
+        return {"name": grid_label(row), "cost_usd": row["cost_usd"], "wall_clock_days": row.get("wall_clock_days")}
+
+    timed = [r for r in rows if isinstance(r.get("wall_clock_days"), (int, float)) and math.isfinite(r["wall_clock_days"])]
+    return (pick(min(rows, key=lambda r: r["cost_usd"])),
+            pick(min(timed, key=lambda r: r["wall_clock_days"])) if timed else None)
+
+
+def _step(est, name: str):
+    return next((s for s in est.steps if s.name == name), None)
+
+
+def key_assumptions(comparison) -> list[str]:
+    """One sentence per main assumption (price, utilisation, data, hosted API), read from the traces."""
+    out: list[str] = []
+    seen: set[str] = set()
+
+    def add(text: str) -> None:
+        if text not in seen:
+            seen.add(text)
+            out.append(text)
+
+    gpu_ests = [e for e in comparison.estimates if e.method != "api"]
+    for e in gpu_ests:
+        p = _step(e, "price_usd_per_gpu_hour")
+        if p is not None and isinstance(p.value, (int, float)) and math.isfinite(p.value):
+            how = p.formula.replace("_", "-") if p.kind == "catalog" else "set by the user"
+            how = f", the {how}" if how.startswith("median") else f" ({how})"
+            add(f"GPU rental: {usd(p.value)} per {e.gpu_id} GPU-hour{how}; electricity is included in that price.")
+    effs = {}
+    for e in gpu_ests:
+        base, eff = _step(e, "mfu_base"), _step(e, "method_efficiency")
+        if base is not None and isinstance(base.value, (int, float)):
+            gen = e.values.get("gpu_generation", e.gpu_id)
+            add(f"GPU utilisation: training on {e.gpu_id} ({gen}) uses {base.value:.0%} of the cards' peak speed "
+                f"on useful work (MFU, from published training runs).")
+        if eff is not None and isinstance(eff.value, (int, float)) and eff.value != 1:
+            effs[e.method] = eff.value
+    if effs:
+        pretty = {"lora": "LoRA", "qlora": "QLoRA"}
+        add("Adapter methods reach a share of that: " + " and ".join(f"{pretty.get(m, m)} {v:.0%}" for m, v in effs.items())
+            + " (fewer calculations per token, more overhead; see the assumptions table).")
+    for e in comparison.estimates:
+        tokens, epochs = e.values.get("tokens"), e.values.get("epochs")
+        if tokens is None or epochs is None:
+            continue
+        if e.method == "pretrain":
+            if "compute_optimal_tokens" in e.values and is_viable(e):
+                add(f"Pretraining from scratch uses {count_text(e.values['train_tokens'])} tokens, about 20 per parameter "
+                    f"(compute-optimal, Hoffmann et al. 2022).")
+        elif e.method == "api":
+            add(f"Hosted API bills {count_text(tokens)} tokens per pass × {epochs:g} passes (epochs).")
+        else:
+            add(f"Fine-tuning data: {count_text(tokens)} tokens per pass × {epochs:g} passes (epochs).")
+    for e in comparison.estimates:
+        if e.method == "api":
+            p = _step(e, "training_usd_per_1m_tokens")
+            if p is not None:
+                add(f"Hosted fine-tuning ({e.model_id}): {usd(p.value)} per million training tokens, billed per pass; "
+                    f"the provider does not state training time.")
+    return out
+
+
+def _as_of(step, est, cat: Catalog | None) -> str | None:
+    m = _AS_OF.search(step.source or "")
+    if m:
+        return m.group(1)
+    if cat is None:
+        return None
+    if step.kind == "assumption":
+        t = re.match(r"table '([^']+)'", step.formula or "")
+        if t and t.group(1) in cat.assumptions:
+            return cat.assumptions[t.group(1)].as_of
+    spec = cat.models.get(est.model_id)
+    if spec is not None and (step.source or "").startswith(spec.source):
+        return spec.as_of
+    hw = cat.hardware.get(est.gpu_id) if est.gpu_id else None
+    if hw is not None and (step.source or "").startswith(hw.source):
+        return hw.as_of
+    return None
+
+
+def is_stale(as_of: str | None, today: dt.date | None = None) -> bool:
+    """Older than 12 months (as in resolve.price_given)."""
+    if not as_of:
+        return False
+    parts = [int(p) for p in as_of.split("-")] + [1, 1]
+    return ((today or dt.date.today()) - dt.date(parts[0], parts[1], parts[2])).days > STALE_DAYS
+
+
+def _value_text(value: Any, unit: str) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if unit.startswith("USD"):
+            text = usd(value) if abs(value) >= 0.01 else f"${value:.4g}"
+            return text + unit[3:].replace("/", " / ")
+        text = si(value) if abs(value) >= 1e4 else f"{value:.4g}"
+        return f"{text} {unit}".strip()
+    return f"{value} {unit}".strip()
+
+
+def assumption_rows(comparison, cat: Catalog | None = None) -> list[dict[str, Any]]:
+    """Every assumption, catalog value and override the estimates used: value, source, as-of, stale flag."""
+    rows: dict[tuple, dict[str, Any]] = {}
+    labels = names(comparison)
+    for label, est in zip(labels, comparison.estimates):
+        for step in est.steps:
+            if step.kind not in ("assumption", "catalog", "override"):
+                continue
+            entries = [(step.name, step.value, step.unit, step.formula, step.source, _as_of(step, est, cat))]
+            if step.kind == "catalog" and step.name == "price_usd_per_gpu_hour" and cat is not None and est.gpu_id:
+                try:
+                    _, _, used = cat.price(est.gpu_id, est.scenario.provider, est.scenario.tier)
+                except Exception:  # noqa: BLE001 - the estimate already succeeded; the breakdown is a nicety
+                    used = []
+                if used:
+                    entries[0] = (step.name, step.value, step.unit, step.formula,
+                                  f"{len(used)} provider price(s), listed below", None)
+                for r in used:
+                    entries.append((f"price_usd_per_gpu_hour [{r.provider}]", r.usd_per_gpu_hour, step.unit,
+                                    f"{r.provider} {r.gpu} {r.tier}" + (f" ({r.instance})" if getattr(r, "instance", None)
+                                                                        else ""), r.source, r.as_of))
+            for name, value, unit, formula, source, as_of in entries:
+                key = (name, repr(value), formula, source)
+                row = rows.setdefault(key, {
+                    "quantity": name, "value": _value_text(value, unit), "kind": step.kind, "entry": formula,
+                    "source": source, "as_of": as_of or "",
+                    "stale": bool(name.split(" ")[0] in PRICE_QUANTITIES and is_stale(as_of)), "used_by": []})
+                if label not in row["used_by"]:
+                    row["used_by"].append(label)
+    group = {"assumption": 1, "override": 0, "catalog": 2}
+    out = sorted(rows.values(), key=lambda r: (r["quantity"].split(" ")[0] not in PRICE_QUANTITIES, group[r["kind"]]))
+    for row in out:
+        row["of"] = len(labels)
+    return out
+
+
+def method_rows(comparison) -> list[dict[str, Any]]:
+    """Each rule used once: quantity, plain name, unit, formula, source, which methods use it (cost chain first)."""
+    rows: dict[str, dict[str, Any]] = {}
+    for est in comparison.estimates:
+        for step in est.steps:
+            if step.kind != "rule":
+                continue
+            row = rows.setdefault(step.name, {"quantity": step.name, "plain": PLAIN.get(step.name, ""),
+                                              "unit": step.unit, "formula": step.formula, "source": step.source,
+                                              "methods": []})
+            if est.method not in row["methods"]:
+                row["methods"].append(est.method)
+    order = list(PLAIN)
+    return sorted(rows.values(), key=lambda r: order.index(r["quantity"]) if r["quantity"] in order else len(order))
+
+
+def pareto_front(points: list[tuple[float, float]]) -> list[int]:
+    """Indices of points no other point beats on both time and cost (lower is better), by time."""
+    order = sorted(range(len(points)), key=lambda i: (points[i][0], points[i][1]))
+    front, best = [], math.inf
+    for i in order:
+        if points[i][1] < best:
+            front.append(i)
+            best = points[i][1]
+    return front
