@@ -46,3 +46,20 @@ def test_every_bundled_encoding_loads_offline(no_network):
     for name in ("cl100k_base", "o200k_base", "p50k_base", "r50k_base"):
         enc = tokens.get_encoding(name)
         assert enc.encode("hello world")
+
+
+def test_count_compare_report_and_validate_run_offline(no_network, tmp_path):
+    from estimator.cli import cli
+    from estimator.examples import example_dataset
+
+    runner = CliRunner()
+    data = str(example_dataset())
+    for argv in (["count", data, "--model", "gpt-4o-mini", "--workers", "2"],
+                 ["count", data, "--model", "llama-3.1-8b", "--seq-len", "1024"],
+                 ["estimate", "--method", "lora", "--model", "llama-3.1-8b", "--dataset", data, "--gpu", "h100-sxm",
+                  "--uncertainty"],
+                 ["compare", "--dataset", data, "--report", str(tmp_path / "r.html")],
+                 ["validate", "--samples", "200"]):
+        result = runner.invoke(cli, argv)
+        assert result.exit_code == 0, (argv, result.output)
+    assert (tmp_path / "r.html").stat().st_size > 1_000_000  # plotly.js embedded: opens offline

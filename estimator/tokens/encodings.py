@@ -10,6 +10,7 @@ installed tiktoken and no URL is ever opened.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import threading
 from dataclasses import dataclass
@@ -34,8 +35,6 @@ _swap_lock = threading.Lock()
 
 def _ranks(name: str, expected_hash: str) -> dict[bytes, int]:
     """Rank table for ``name`` from package data, verified against ``expected_hash``."""
-    import tiktoken.load
-
     if expected_hash != ENCODING_SHA256[name]:
         raise EstimatorError(f"tiktoken expects sha256 {expected_hash} for {name}; bundled file has {ENCODING_SHA256[name]}")
     ref = resources.files("estimator").joinpath("data", "encodings", f"{name}.tiktoken")
@@ -45,8 +44,10 @@ def _ranks(name: str, expected_hash: str) -> dict[bytes, int]:
         data = path.read_bytes()
         if hashlib.sha256(data).hexdigest() != expected_hash:
             raise EstimatorError(f"bundled encoding file {name}.tiktoken fails its sha256 check")
-        # A local path never reaches tiktoken's HTTP branch; expected_hash is checked again there.
-        return tiktoken.load.load_tiktoken_bpe(str(path), expected_hash=expected_hash)
+        # Parse the verified bytes here rather than through tiktoken.load.load_tiktoken_bpe, which would
+        # also write a copy into tiktoken's cache directory (/tmp/data-gym-cache) on every new machine.
+        # Format (tiktoken/load.py): one "<base64 token> <rank>" pair per line.
+        return {base64.b64decode(token): int(rank) for token, rank in (line.split() for line in data.splitlines() if line)}
 
 
 def _constructor_args(name: str) -> dict[str, Any]:
