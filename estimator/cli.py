@@ -27,6 +27,15 @@ def friendly_errors(func):
             raise click.ClickException(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
         except KeyboardInterrupt:
             raise click.Abort() from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:  # a bug, not bad input: one line, the traceback on request
+            import os
+
+            if os.environ.get("ESTIMATOR_DEBUG"):
+                raise
+            raise click.ClickException(f"internal error ({type(exc).__name__}: {exc}); please report it, "
+                                       "with ESTIMATOR_DEBUG=1 for the traceback") from None
 
     return wrapper
 
@@ -91,6 +100,11 @@ def estimate(method, model, params, layers, hidden, heads, kv_heads, ffn, vocab,
 
     if bool(model) == bool(params):
         raise click.ClickException("give exactly one of --model ID or --params N")
+    shape = dict(layers=layers, hidden=hidden, heads=heads, kv_heads=kv_heads, ffn=ffn, vocab=vocab, context=context)
+    if model and any(v is not None for v in shape.values()):
+        given = ", ".join(f"--{k.replace('_', '-')}" for k, v in shape.items() if v is not None)
+        raise click.ClickException(f"{given} only apply with --params (a model not in the catalog); to change "
+                                   f"{model}, add it to a --catalog file")
     spec: Any = model
     if params:
         spec = {k: v for k, v in dict(params=params, layers=layers, hidden=hidden, heads=heads, kv_heads=kv_heads,
@@ -125,10 +139,11 @@ def estimate(method, model, params, layers, hidden, heads, kv_heads, ffn, vocab,
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Write the HTML report here.")
 @click.option("--plotlyjs", type=click.Choice(["inline", "cdn"]), default="inline", show_default=True,
               help="Embed plotly.js (opens offline) or load it from the CDN (small file).")
+@click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Override an assumption in every scenario.")
 @CATALOG
 @FORMAT
 @friendly_errors
-def compare(scenarios, datasets, tokens, model, gpu, provider, report_path, plotlyjs, catalogs, fmt) -> None:
+def compare(scenarios, datasets, tokens, model, gpu, provider, report_path, plotlyjs, sets, catalogs, fmt) -> None:
     """Scratch vs full fine-tuning vs LoRA vs QLoRA vs hosted API, side by side.
 
     With SCENARIOS.yaml: its scenarios and grid. Without: the default routes for --model. With no
@@ -146,7 +161,7 @@ def compare(scenarios, datasets, tokens, model, gpu, provider, report_path, plot
         dataset = [str(example_dataset())]
         report_path = report_path or "reports/comparison.html"
     result = run_compare(scenarios, dataset=dataset, model=model, gpu=gpu, provider=provider, tokens=tokens,
-                         catalog=list(catalogs))
+                         catalog=list(catalogs), overrides=_parse_sets(sets))
     frame = result.to_frame()
     if fmt == "table":
         click.echo(render_rows(human_rows(frame), "table"))
@@ -165,7 +180,8 @@ def compare(scenarios, datasets, tokens, model, gpu, provider, report_path, plot
 
 @cli.command()
 @click.option("--output", type=click.Path(dir_okay=False), help="Write the markdown report here (e.g. docs/validation.md).")
-@click.option("--samples", type=int, default=2000, show_default=True, help="Monte Carlo draws per case.")
+@click.option("--samples", type=click.IntRange(100, 100_000), default=2000, show_default=True,
+              help="Monte Carlo draws per case.")
 @FORMAT
 @friendly_errors
 def validate(output, samples, fmt) -> None:

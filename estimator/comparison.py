@@ -19,9 +19,9 @@ DEFAULT_MODEL = "llama-3.1-8b"
 DEFAULT_GPU = "h100-sxm"
 DEFAULT_API_MODEL = "gpt-4o-mini"
 PRETRAIN_DEADLINE = "30d"
-FRAME_COLUMNS = ["name", "method", "model", "gpu", "provider", "tier", "gpus", "train_tokens", "train_flops",
-                 "memory_per_gpu_gb", "wall_clock_days", "gpu_hours", "price_usd_per_gpu_hour", "cost_usd",
-                 "energy_kwh", "co2_kg", "billed_tokens", "warnings"]
+FRAME_COLUMNS = ["name", "method", "model", "gpu", "provider", "tier", "gpus", "fits", "train_tokens", "train_flops",
+                 "memory_per_gpu_gb", "mfu", "wall_clock_hours", "wall_clock_days", "gpu_hours",
+                 "price_usd_per_gpu_hour", "cost_usd", "energy_kwh", "co2_kg", "billed_tokens", "warnings"]
 
 
 @dataclass
@@ -50,12 +50,12 @@ class Comparison:
             d = e.to_dict()
             d["name"] = s.name or f"{e.method} {e.model_id}"
             d["warnings"] = "; ".join(d.get("warnings") or [])
+            d["fits"] = True
+            d["wall_clock_hours"] = e.values.get("wall_clock_hours")
             rows.append({c: d.get(c) for c in FRAME_COLUMNS})
         frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
         if self.grid is not None and len(self.grid):
-            g = self.grid.copy()
-            g["name"] = g.apply(lambda r: f"grid: {r['method']} {r['model']} {r.get('gpu', '')} "
-                                          f"{r.get('provider', '') or ''} ×{r.get('gpus', 0):.0f}".strip(), axis=1)
+            g = self.grid
             frame = pd.concat([frame, g[[c for c in g.columns if c in FRAME_COLUMNS or c not in frame.columns]]],
                               ignore_index=True)
         return frame
@@ -65,15 +65,21 @@ class Comparison:
         named = [(s.name or e.method, e) for s, e in zip(self.scenarios, self.estimates)]
         # a scratch run far below compute-optimal tokens would not give a usable model: not a "route"
         viable = [(n, e) for n, e in named if not (e.method == "pretrain" and e.values.get("tokens_vs_optimal", 1) < 0.5)]
-        priced = [(n, e) for n, e in viable if _finite(e.cost_usd)]
+        options = [{"name": n, "cost_usd": e.cost_usd, "wall_clock_days": e.values.get("wall_clock_days")}
+                   for n, e in viable]
+        if self.grid is not None and len(self.grid):
+            g = self.grid[self.grid["fits"].astype(bool)]
+            if "tokens_vs_optimal" in g.columns:
+                g = g[~(g["tokens_vs_optimal"] < 0.5)]
+            options += [{"name": r["name"], "cost_usd": r.get("cost_usd"), "wall_clock_days": r.get("wall_clock_days")}
+                        for r in g.to_dict("records")]
         out: dict[str, Any] = {}
+        priced = [o for o in options if _finite(o["cost_usd"])]
         if priced:
-            n, e = min(priced, key=lambda x: x[1].cost_usd)
-            out["cheapest"] = {"name": n, "cost_usd": e.cost_usd, "wall_clock_days": e.values.get("wall_clock_days")}
-            on_gpus = [(n, e) for n, e in viable if _finite(e.values.get("wall_clock_hours"))]
-            if on_gpus:
-                n, e = min(on_gpus, key=lambda x: x[1].values["wall_clock_hours"])
-                out["fastest_on_gpus"] = {"name": n, "cost_usd": e.cost_usd, "wall_clock_days": e.values["wall_clock_days"]}
+            out["cheapest"] = min(priced, key=lambda o: o["cost_usd"])
+            timed = [o for o in priced if _finite(o["wall_clock_days"])]
+            if timed:
+                out["fastest_on_gpus"] = min(timed, key=lambda o: o["wall_clock_days"])
         scratch = [(n, e) for n, e in named if e.method == "pretrain"]
         tuned = [(n, e) for n, e in named if e.method != "pretrain"]
         ratios = []
@@ -148,16 +154,27 @@ def load_scenario_file(path: str | Path) -> tuple[dict[str, Any], list[tuple[dic
 
 def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: str | None = None,
             gpu: str | None = None, provider: str | None = None, tokens: Any = None,
-            catalog: Catalog | Sequence[str] | None = None) -> Comparison:
-    """Compare routes. With a scenarios file: its scenarios and grid. Without: the default set for the model."""
+            catalog: Catalog | Sequence[str] | None = None, overrides: dict[str, Any] | None = None) -> Comparison:
+    """Compare routes. With a scenarios file: its scenarios and grid. Without: the default set for the model.
+
+    overrides apply to every scenario (a scenario's own value wins). In the default set, a route that
+    cannot run (e.g. does not fit the GPU) is left out with a note; in a scenario file it is an error.
+    """
     cat = catalog if isinstance(catalog, Catalog) else load_catalog(list(catalog or []))
+    if tokens is not None and dataset:
+        raise ConfigurationError("give either tokens or a dataset, not both")
     notes: list[str] = []
     grid_frame = None
+    strict = scenarios is not None
     if scenarios is not None:
         defaults, items, grid = load_scenario_file(scenarios)
-        overrides_cli = {k: v for k, v in dict(dataset=dataset, model=model, gpu=gpu, provider=provider,
-                                                tokens=tokens).items() if v is not None}
-        defaults = defaults | overrides_cli
+        given = {k: v for k, v in dict(dataset=dataset, model=model, gpu=gpu, provider=provider,
+                                        tokens=tokens).items() if v}
+        if "tokens" in given:
+            defaults.pop("dataset", None)
+        if "dataset" in given:
+            defaults.pop("tokens", None)
+        defaults = dict(overrides or {}) | defaults | given
         built = [(defaults | s, where) for s, where in items]
         if grid:
             try:
@@ -165,17 +182,21 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
             except EstimatorError as exc:
                 raise exc.with_prefix(f"{scenarios}: grid") from None
     else:
-        if tokens is None and dataset is None:
+        if tokens is None and not dataset:
             raise ConfigurationError("give a dataset or --tokens (or run with no arguments for the bundled example)")
         items_, notes = default_scenarios(model, tokens, dataset, gpu, provider, cat)
-        built = [(s, "default scenarios") for s in items_]
+        built = [(dict(overrides or {}) | s, "default scenarios") for s in items_]
     scens, ests = [], []
     for values, where in built:
+        label = values.get("name") or values.get("method")
         try:
             s = scenario_from(values)
             ests.append(estimate_scenario(s, cat))
             scens.append(s)
         except EstimatorError as exc:
-            label = values.get("name") or values.get("method")
-            raise exc.with_prefix(f"{where}: scenario '{label}'") from None
+            if strict:
+                raise exc.with_prefix(f"{where}: scenario '{label}'") from None
+            notes.append(f"{label}: left out: {exc}")
+    if not ests and grid_frame is None:
+        raise ConfigurationError("no scenario could be estimated: " + "; ".join(notes))
     return Comparison(scens, ests, grid_frame, notes, str(scenarios) if scenarios else None)

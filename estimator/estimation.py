@@ -17,6 +17,7 @@ from .providers import assumption_provider, cap_seq_len, deadline_provider, fit_
 from .resolve import (
     DEFAULT_GPU,
     OWNED,
+    complete_catalog_model,
     energy_givens,
     hardware_givens,
     inline_model,
@@ -236,7 +237,8 @@ def resolve_model(scenario: Scenario, cat: Catalog) -> tuple[Any, str, list[str]
         spec, warnings = inline_model(scenario.model)
         return spec, "inline", warnings
     spec = cat.model(scenario.model)
-    return spec, cat.origin("models", spec.id), []
+    spec, warnings = complete_catalog_model(spec)
+    return spec, cat.origin("models", spec.id), warnings
 
 
 def check_method(spec: Any, method: str, cat: Catalog) -> None:
@@ -333,29 +335,10 @@ def estimate_scenario(scenario: Scenario, cat: Catalog, *, uncertainty: bool = F
 
 
 def _numeric_overrides(overrides: dict[str, Any], cat: Catalog) -> dict[str, Any]:
-    known = set(REGISTRY.rules) | set(cat.assumptions) | {"gpus", "purchase_usd_per_gpu", "price_usd_per_gpu_hour", "pue", "grid_kgco2_per_kwh",
-                                                           "electricity_usd_per_kwh", "peak_tflops", "tdp_w",
-                                                           "gpu_memory_gb", "training_usd_per_1m_tokens", "n_params",
-                                                           "n_active", "billed_tokens_per_epoch", "vocab", "layers",
-                                                           "hidden", "heads"}
-    out = {}
-    for key, value in overrides.items():
-        if key not in known:
-            import difflib
+    """Parse and range-check every override (one-line error naming the value and the allowed range)."""
+    from .bounds import check_value
 
-            close = difflib.get_close_matches(key, sorted(known), n=3)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise ConfigurationError(f"unknown quantity '{key}' in overrides{hint}")
-        if key in cat.assumptions and isinstance(cat.assumption(key).rules[0].value, str):
-            out[key] = str(value)
-            continue
-        try:
-            from .units import parse_number
-
-            out[key] = parse_number(value)
-        except ValueError:
-            raise ConfigurationError(f"override {key}={value!r}: expected a number") from None
-    return out
+    return {key: check_value(key, value, cat, "--set") for key, value in overrides.items()}
 
 
 def _check_fit(values: dict[str, Any], model_id: str, gpu_id: str, scenario: Scenario) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from .bounds import check_value
 from .catalog import Catalog
 from .engine import Given, evaluate
 from .errors import CatalogError, ConfigurationError
@@ -27,10 +28,28 @@ COLUMNS = ["method", "model", "gpu", "provider", "tier", "gpus", "fits", "train_
 
 
 def split_fields(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Scenario fields vs overrides (any other key is an assumption or quantity override)."""
+    """Scenario fields vs overrides: any other key is an assumption or quantity override; a nested
+    `set:` (or `overrides:`) mapping holds overrides too. A near-miss of a field name is an error."""
+    import difflib
+
     fields = {k: v for k, v in values.items() if k in SCENARIO_FIELDS}
-    overrides = {k: v for k, v in values.items() if k not in SCENARIO_FIELDS and k != "overrides"}
-    overrides |= dict(values.get("overrides") or {})
+    overrides: dict[str, Any] = {}
+    for key, value in values.items():
+        if key in SCENARIO_FIELDS:
+            continue
+        if key in ("set", "overrides"):
+            if not isinstance(value, dict):
+                raise ConfigurationError(f"'{key}' must map assumption names to values")
+            overrides |= value
+            continue
+        close = difflib.get_close_matches(str(key), SCENARIO_FIELDS, n=1, cutoff=0.75)
+        if close and key not in SCENARIO_FIELDS:
+            from .catalog import load_catalog
+
+            if key not in load_catalog().assumptions:
+                raise ConfigurationError(f"unknown key '{key}'; did you mean '{close[0]}'? (scenario fields: "
+                                         f"{', '.join(SCENARIO_FIELDS)}; or an assumption name such as mfu)")
+        overrides[key] = value
     return fields, overrides
 
 
@@ -117,16 +136,17 @@ def _one_pass(base: dict[str, Any], inner: dict[str, list[Any]], cat: Catalog):
         p.given.pop("gpus", None)
     for key in names:
         if key not in SCENARIO_FIELDS:
-            is_str = key in cat.assumptions and isinstance(cat.assumption(key).rules[0].value, str)
-            values = [str(v) if is_str else parse_number(v) for v in inner[key]]
-            p.overrides[key] = np.asarray(values, dtype=object if is_str else float)[index[names.index(key)]]
+            values = check_value(key, np.asarray(inner[key], dtype=object), cat, "grid")
+            p.overrides[key] = np.asarray(values)[index[names.index(key)]]
     ev = evaluate(REGISTRY, p.targets, p.given, p.overrides, p.providers)
     v = {k: np.broadcast_to(np.asarray(ev.values[k]), (n,)) for k in p.targets if k in ev.values}
     usable = v["usable_bytes_per_gpu"] / 2**30
     fits = np.isfinite(v["gpus_to_fit"]) & (v["memory_per_gpu_gb"] <= usable * (1 + 1e-9))
+    labels = [", ".join(f"{k}={_label(cols[k][i])}" for k in names) for i in range(n)] if names else [""] * n
     frame = pd.DataFrame({
+        "name": [f"grid: {lab}" if lab else "grid" for lab in labels],
         "method": scenario.method, "model": p.spec.id, "gpu": gpu_ids, "provider": providers_col, "tier": tiers_col,
-        "gpus": v["gpus"], "fits": fits,
+        "gpus": v["gpus"].astype(float), "fits": fits,
         **{k: v[k] for k in COLUMNS if k in v and k not in ("gpus",)},
     })
     for key in ("wall_clock_hours", "wall_clock_days", "gpu_hours", "cost_usd", "energy_kwh", "co2_kg"):
@@ -135,6 +155,10 @@ def _one_pass(base: dict[str, Any], inner: dict[str, list[Any]], cat: Catalog):
         if key not in frame.columns:
             frame[key] = cols[key]
     return frame
+
+
+def _label(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _api_pass(base: dict[str, Any], inner: dict[str, list[Any]], names: list[str], index: np.ndarray, cat: Catalog):
@@ -147,6 +171,8 @@ def _api_pass(base: dict[str, Any], inner: dict[str, list[Any]], names: list[str
     for j in range(index.shape[1] if names else 1):
         point = base | {k: inner[k][index[i, j]] for i, k in enumerate(names)}
         e = estimate_scenario(scenario_from(point), cat)
-        rows.append({"method": "api", "model": e.model_id, "fits": True, "cost_usd": e.cost_usd,
+        label = ", ".join(f"{k}={_label(point[k])}" for k in names)
+        rows.append({"name": f"grid: {label}" if label else "grid", "method": "api", "model": e.model_id, "fits": True,
+                     "cost_usd": e.cost_usd,
                      "billed_tokens": e.values["billed_tokens"]} | {k: point[k] for k in names})
     return pd.DataFrame(rows)

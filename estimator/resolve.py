@@ -24,11 +24,40 @@ GPT3_SOURCE = "Brown et al. 2020 (GPT-3) Table 2.1: shape of the model with the 
 DEFAULT_GPU = "h100-sxm"
 
 
+def fill_shape(data: dict[str, Any]) -> list[str]:
+    """Give a model that states only its size the published shape of the GPT-3 model nearest in size.
+
+    Also checks that a stated size and shape agree (within 10× of 12·L·h², Kaplan et al. 2020
+    Table 1: N ≈ 12·n_layer·d_model² without embeddings): '--params 7' with 32 × 4096 is a typo.
+    """
+    warnings = []
+    for key in ("layers", "hidden", "heads"):
+        if data.get(key) is not None and (not isinstance(data[key], (int, float)) or data[key] <= 0):
+            raise ConfigurationError(f"model field '{key}' must be a positive whole number, got {data[key]!r}")
+    missing = [k for k in ("layers", "hidden", "heads") if data.get(k) is None]
+    n = float(data["params"])
+    if missing:
+        _, layers, hidden, heads = min(GPT3_SHAPES, key=lambda s: abs(math.log(s[0] / n)))
+        shape = {"layers": layers, "hidden": hidden, "heads": heads}
+        if data.get("hidden") is not None and "heads" in missing:
+            shape["heads"] = max(1, int(data["hidden"]) // 128)  # head size 128, as most models since GPT-3
+        for key in missing:
+            data[key] = shape[key]
+        warnings.append(f"model shape not given ({', '.join(missing)}): using {GPT3_SOURCE} "
+                        f"(layers {data['layers']}, hidden {data['hidden']}, heads {data['heads']})")
+    if "layers" not in missing and "hidden" not in missing:
+        implied = 12.0 * data["layers"] * data["hidden"] ** 2
+        if not 0.1 <= n / implied <= 10:
+            raise ConfigurationError(
+                f"params {n:.3g} does not match the shape ({data['layers']} layers × hidden {data['hidden']} "
+                f"implies about {implied:.3g}: 12·L·h²); check the units (e.g. 7B, not 7)")
+    return warnings
+
+
 def inline_model(spec: dict[str, Any]) -> tuple[ModelSpec, list[str]]:
     """A model given as a dict ({'params': 7e9, 'layers': 32, ...}); missing shape filled from GPT-3."""
     from .units import parse_number
 
-    warnings = []
     data = dict(spec)
     try:
         for key in ("params", "active_params"):
@@ -36,16 +65,9 @@ def inline_model(spec: dict[str, Any]) -> tuple[ModelSpec, list[str]]:
                 data[key] = parse_number(data[key])
     except ValueError as exc:
         raise ConfigurationError(f"inline model: {exc}") from None
-    if "params" not in data:
-        raise ConfigurationError("an inline model needs at least 'params' (e.g. {'params': 7e9})")
-    missing = [k for k in ("layers", "hidden", "heads") if not data.get(k)]
-    if missing:
-        n = float(data["params"])
-        _, layers, hidden, heads = min(GPT3_SHAPES, key=lambda s: abs(math.log(s[0] / n)))
-        for key, value in (("layers", layers), ("hidden", hidden), ("heads", heads)):
-            data.setdefault(key, value) if data.get(key) else data.__setitem__(key, value)
-        warnings.append(f"model shape not given ({', '.join(missing)}): using {GPT3_SOURCE} "
-                        f"(layers {data['layers']}, hidden {data['hidden']}, heads {data['heads']})")
+    if data.get("params") is None or data["params"] <= 0:
+        raise ConfigurationError("an inline model needs a positive 'params' (e.g. {'params': 7e9})")
+    warnings = fill_shape(data)
     data.setdefault("id", "custom")
     data.setdefault("name", data.get("id", "custom"))
     data.setdefault("source", "inline model spec given by the user")
@@ -58,7 +80,19 @@ def inline_model(spec: dict[str, Any]) -> tuple[ModelSpec, list[str]]:
     except ValidationError as exc:
         err = exc.errors()[0]
         field_name = ".".join(str(p) for p in err["loc"]) or "model"
-        raise ConfigurationError(f"inline model, field '{field_name}': {err['msg']}") from None
+        raise ConfigurationError(f"inline model, field '{field_name}': {err['msg'].removeprefix('Value error, ')}") from None
+
+
+def complete_catalog_model(model: ModelSpec) -> tuple[ModelSpec, list[str]]:
+    """A catalog model missing its shape (a user file may give only params) gets the GPT-3 shape."""
+    if model.api_only or (model.layers and model.hidden and model.heads):
+        return model, []
+    data = model.model_dump()
+    warnings = fill_shape(data)
+    if data.get("vocab") is None:
+        data["vocab"] = 50257
+        warnings.append("vocab not given: using 50,257 (GPT-2/GPT-3 BPE) for the logits memory")
+    return ModelSpec.model_validate(data), [f"{model.id}: {w}" for w in warnings]
 
 
 def model_givens(model: ModelSpec, origin: str) -> dict[str, Given]:

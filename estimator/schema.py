@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -15,7 +15,7 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
 
 
 class _Entry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     source: str = Field(min_length=3)
     as_of: str
@@ -31,6 +31,13 @@ class _Entry(BaseModel):
             v = str(v)
         if not isinstance(v, str) or not _AS_OF.match(v):
             raise ValueError("expected a date YYYY-MM-DD, YYYY-MM or YYYY")
+        parts = [int(p) for p in v.split("-")] + [1, 1]
+        try:
+            when = dt.date(parts[0], parts[1], parts[2])
+        except ValueError:
+            raise ValueError(f"'{v}' is not a calendar date") from None
+        if when > dt.date.today():
+            raise ValueError(f"as_of {v} is in the future")
         return v
 
     @property
@@ -46,7 +53,7 @@ def _check_id(v: str) -> str:
 
 
 class Tokenizer(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     encoding: Literal[ENCODINGS]  # type: ignore[valid-type]
     factor: float = Field(1.0, gt=0)
     approximate: bool = False
@@ -58,8 +65,8 @@ class ModelSpec(_Entry):
     name: str
     aliases: list[str] = []
     family: str | None = None
-    params: float | None = Field(None, gt=0)
-    active_params: float | None = Field(None, gt=0)
+    params: float | None = Field(None, gt=0, le=1e15)
+    active_params: float | None = Field(None, gt=0, le=1e15)
     layers: int | None = Field(None, gt=0)
     hidden: int | None = Field(None, gt=0)
     heads: int | None = Field(None, gt=0)
@@ -90,6 +97,10 @@ class ModelSpec(_Entry):
             raise ValueError("'params' is required for a model that is not api_only")
         if self.active_params and self.params and self.active_params > self.params:
             raise ValueError("'active_params' cannot exceed 'params'")
+        if self.hidden and self.heads and not self.head_dim and self.hidden % self.heads:
+            raise ValueError(f"hidden {self.hidden} is not divisible by heads {self.heads} (give head_dim if intended)")
+        if self.kv_heads and self.heads and self.heads % self.kv_heads:
+            raise ValueError(f"heads {self.heads} is not a multiple of kv_heads {self.kv_heads}")
         return self
 
     @property
@@ -107,7 +118,7 @@ class Hardware(_Entry):
     memory_gb: float = Field(gt=0)
     bandwidth_tbps: float | None = Field(None, gt=0)
     tdp_w: float | None = Field(None, gt=0)
-    peak_tflops: dict[Literal["fp32", "tf32", "bf16", "fp16", "fp8"], float | None]
+    peak_tflops: dict[Literal["fp32", "tf32", "bf16", "fp16", "fp8"], Annotated[float, Field(gt=0)] | None]
     interconnect_gbps: float | None = Field(None, gt=0)
     purchase_usd: float | None = Field(None, gt=0)
 
@@ -158,7 +169,7 @@ class EnergyRegion(_Entry):
 
 
 class AssumptionRule(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     when: dict[str, Any] = {}
     value: float | str
     range: tuple[float, float] | None = None
@@ -177,6 +188,27 @@ class Assumption(BaseModel):
     description: str
     rules: list[AssumptionRule] = Field(min_length=1)
     as_of: str | None = None
+    bounds: tuple[float, float] | None = None  # inclusive [low, high] for numeric values
+    choices: list[str] | None = None  # allowed values for a choice
+    integer: bool = False
+
+    @model_validator(mode="after")
+    def _values_allowed(self) -> Assumption:
+        for i, rule in enumerate(self.rules, 1):
+            v = rule.value
+            if self.choices is not None:
+                if str(v) not in self.choices:
+                    raise ValueError(f"rule {i}: value {v!r} is not one of {', '.join(self.choices)}")
+                continue
+            if isinstance(v, str):
+                raise ValueError(f"rule {i}: value {v!r} must be a number")
+            if self.bounds and not (self.bounds[0] <= v <= self.bounds[1]):
+                raise ValueError(f"rule {i}: value {v:g} is outside the allowed range {self.bounds[0]:g}..{self.bounds[1]:g}")
+            if self.integer and v != round(v):
+                raise ValueError(f"rule {i}: value {v:g} must be a whole number")
+            if rule.range and self.bounds and not (self.bounds[0] <= rule.range[0] and rule.range[1] <= self.bounds[1]):
+                raise ValueError(f"rule {i}: range {list(rule.range)} is outside the allowed range")
+        return self
 
 
 TABLES: dict[str, type[BaseModel]] = {

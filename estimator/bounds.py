@@ -1,0 +1,80 @@
+"""What values an overridable quantity may take: checked for --set, scenario files, grids and user tables."""
+
+from __future__ import annotations
+
+import difflib
+import math
+from typing import Any
+
+import numpy as np
+
+from .catalog import Catalog
+from .errors import ConfigurationError
+from .units import parse_number
+
+# Quantities that are not assumption tables but may be overridden: (low, high, integer, low_exclusive).
+QUANTITIES: dict[str, tuple[float, float, bool, bool]] = {
+    "mfu": (0.0, 1.0, False, True),
+    "hfu": (0.0, 1.0, False, True),
+    "gpus": (1, 1e8, True, False),
+    "price_usd_per_gpu_hour": (0.0, 1e4, False, False),
+    "purchase_usd_per_gpu": (0.0, 1e7, False, False),
+    "pue": (1.0, 5.0, False, False),
+    "grid_kgco2_per_kwh": (0.0, 5.0, False, False),
+    "electricity_usd_per_kwh": (0.0, 10.0, False, False),
+    "peak_tflops": (0.0, 1e6, False, True),
+    "tdp_w": (0.0, 1e5, False, True),
+    "gpu_memory_gb": (0.0, 1e5, False, True),
+    "training_usd_per_1m_tokens": (0.0, 1e5, False, False),
+    "billed_tokens_per_epoch": (0.0, 1e18, False, True),
+    "n_params": (0.0, 1e15, False, True),
+    "n_active": (0.0, 1e15, False, True),
+    "vocab": (1, 1e8, True, False),
+    "layers": (1, 1e5, True, False),
+    "hidden": (1, 1e7, True, False),
+    "heads": (1, 1e5, True, False),
+}
+
+
+def known_names(cat: Catalog) -> list[str]:
+    from .rules import REGISTRY
+
+    return sorted(set(REGISTRY.rules) | set(cat.assumptions) | set(QUANTITIES))
+
+
+def check_value(name: str, value: Any, cat: Catalog, where: str = "override") -> Any:
+    """Parse and check one override value (scalar or array); return it parsed. One-line error otherwise."""
+    if name not in known_names(cat):
+        close = difflib.get_close_matches(name, known_names(cat), n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise ConfigurationError(f"unknown quantity '{name}' in {where}{hint}")
+    table = cat.assumptions.get(name)
+    if table is not None and table.choices:
+        values = np.atleast_1d(np.asarray(value, dtype=object))
+        bad = [v for v in values if str(v) not in table.choices]
+        if bad:
+            raise ConfigurationError(f"{where} {name}={bad[0]!r}: unknown choice (choices: {', '.join(table.choices)})")
+        return str(value) if np.ndim(value) == 0 else np.asarray([str(v) for v in values], dtype=object)
+    try:
+        parsed = (np.asarray([parse_number(v) for v in np.atleast_1d(np.asarray(value, dtype=object))], dtype=float)
+                  .reshape(np.shape(value)))
+    except ValueError:
+        raise ConfigurationError(f"{where} {name}={value!r}: expected a number") from None
+    if table is not None:
+        low, high = table.bounds or (-math.inf, math.inf)
+        integer, low_exclusive = table.integer, False
+    else:
+        low, high, integer, low_exclusive = QUANTITIES.get(name, (0.0, math.inf, False, True))
+    flat = np.atleast_1d(parsed)
+    for v in flat:
+        ok = math.isfinite(v) and (v > low if low_exclusive else v >= low) and v <= high
+        if ok and integer and v != round(v):
+            raise ConfigurationError(f"{where} {name}={_show(v)}: must be a whole number")
+        if not ok:
+            rng = f"{'>' if low_exclusive else '>='} {_show(low)}" + (f" and <= {_show(high)}" if math.isfinite(high) else "")
+            raise ConfigurationError(f"{where} {name}={_show(v)}: must be {rng}")
+    return parsed.item() if parsed.ndim == 0 else parsed
+
+
+def _show(v: float) -> str:
+    return f"{v:g}"
