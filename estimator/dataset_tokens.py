@@ -78,7 +78,10 @@ def dataset_tokens(dataset: Any, spec: Any, method: str, *, example_cap: int | N
         warnings.append(f"{d['over_context_examples']:,} examples exceed {spec.id}'s {spec.context:,}-token context")
     counts = d["finding_counts"]
     if counts:
-        first = d["findings"][0] if d["findings"] else None
+        from .tokens.findings import ERROR_KINDS
+
+        ranked = sorted(d["findings"], key=lambda f: f["kind"] not in ERROR_KINDS)  # errors first, then file order
+        first = ranked[0] if ranked else None
         detail = f" (first: {first['file']}:{first['line']}: {first['message']})" if first else ""
         warnings.append(f"dataset findings: {', '.join(f'{k} {v}' for k, v in counts.items())}{detail}")
     if method == "api":

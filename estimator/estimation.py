@@ -28,7 +28,7 @@ from .resolve import (
 from .rules import REGISTRY
 from .rules.base import scalar
 from .scenario import Scenario
-from .units import hours, si, usd
+from .units import co2, hours, si, usd, with_unit
 
 GPU_OUTPUTS = [
     "train_tokens", "train_flops", "hardware_flops", "trainable_params", "lora_params",
@@ -151,7 +151,7 @@ class Estimate:
         v = self.values
         rows = [("method", self.method), ("model", self.model_id)]
         if self.method == "api":
-            rows += [("billed tokens", si(v["billed_tokens"])), ("epochs", _fmt(v["epochs"])),
+            rows += [("billed tokens", with_unit(v["billed_tokens"], "tokens")), ("epochs", _fmt(v["epochs"])),
                      ("price / 1M training tokens", usd(v["training_usd_per_1m_tokens"])), ("cost", usd(v["cost_usd"]))]
             return rows
         u = self.uncertainty or {}
@@ -162,12 +162,12 @@ class Estimate:
             q = u[key]
             return f"{fmt(q['p50'])} ({fmt(q['p10'])} – {fmt(q['p90'])})"
 
-        rows += [("GPU", f"{v['gpus']:.0f} × {self.gpu_id}"), ("training tokens", si(v["train_tokens"])),
-                 ("train FLOPs", si(v["train_flops"]) + "FLOP"), ("memory per GPU", f"{v['memory_per_gpu_gb']:.1f} GB"),
+        rows += [("GPU", f"{v['gpus']:.0f} × {self.gpu_id}"), ("training tokens", with_unit(v["train_tokens"], "tokens")),
+                 ("train FLOPs", with_unit(v["train_flops"], "FLOP")), ("memory per GPU", f"{v['memory_per_gpu_gb']:.1f} GB"),
                  ("MFU", f"{v['mfu']:.3f}"), ("wall clock", spread("wall_clock_hours", hours)),
-                 ("GPU-hours", spread("gpu_hours", lambda x: si(x) + " GPU-h")),
+                 ("GPU-hours", spread("gpu_hours", lambda x: with_unit(x, "GPU-h"))),
                  ("price", usd(v["price_usd_per_gpu_hour"]) + " / GPU-h"), ("cost", spread("cost_usd", usd)),
-                 ("energy", si(v["energy_kwh"] * 1000) + "Wh"), ("CO2", f"{v['co2_kg'] / 1000:,.3g} tCO2e")]
+                 ("energy", with_unit(v["energy_kwh"] * 1000, "Wh")), ("CO2", co2(v["co2_kg"]))]
         if u:
             rows.append(("ranges", f"P50 (P10 – P90) from {u['samples']} Monte Carlo draws over: "
                                    + ", ".join(u["ranges"])))
@@ -182,6 +182,10 @@ def _tidy(value: Any) -> Any:
 
 
 def _fmt(value: Any) -> str:
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
     if isinstance(value, (float, np.floating)):
         if math.isnan(value) or math.isinf(value):
             return str(value)
@@ -283,10 +287,15 @@ def prepare(scenario: Scenario, cat: Catalog) -> Prepared:
     given |= hardware_givens(hw, cat.origin("hardware", hw.id), dtype)
     if (scenario.provider or "").lower() == OWNED:
         given |= owned_givens(hw, overrides)
+        if scenario.tier != "on_demand":
+            warnings.append(f"tier {scenario.tier} is ignored for owned GPUs")
     else:
         price, w = price_given(cat, scenario, hw)
         warnings += w
         given["price_usd_per_gpu_hour"] = price
+        unused = [k for k in ("purchase_usd_per_gpu", "amortization_years", "owned_utilization") if k in overrides]
+        if unused:
+            warnings.append(f"{', '.join(unused)} only apply with --provider owned")
     given |= energy_givens(cat, scenario.region)
 
     providers = {name: assumption_provider(cat, name) for name in cat.assumptions if name not in ("dtype",)}
@@ -308,6 +317,10 @@ def estimate_scenario(scenario: Scenario, cat: Catalog, *, uncertainty: bool = F
     if scenario.method == "api":
         spec, _, warnings = resolve_model(scenario, cat)
         check_method(spec, "api", cat)
+        ignored = [n for n, v in (("gpu", scenario.gpu), ("gpus", scenario.gpus), ("provider", scenario.provider),
+                                  ("deadline", scenario.deadline_hours)) if v is not None]
+        if ignored:
+            warnings.append(f"ignored for a hosted API: {', '.join(ignored)}")
         e = _estimate_api(scenario, cat, spec, _numeric_overrides(scenario.overrides, cat), warnings)
         if uncertainty:  # price and tokens are known: no spread
             e.uncertainty = {"samples": 0, "seed": seed, "ranges": {},
@@ -323,6 +336,7 @@ def estimate_scenario(scenario: Scenario, cat: Catalog, *, uncertainty: bool = F
         if not 0.5 <= ratio <= 2.0:
             warnings.append(f"token budget {si(values['train_tokens'])} is {ratio:.2g}× the compute-optimal "
                             f"{si(values['compute_optimal_tokens'])} tokens (~20 per parameter, Hoffmann et al. 2022)")
+    warnings += _sanity_warnings(values, scenario, p)
     values["gpu_days"] = values["gpu_hours"] / 24.0
     units = {s.name: s.unit for s in ev.steps.values()} | {"gpu_days": "GPU-days"}
     result = Estimate(scenario, p.spec.id, p.hw.id, values, units, ev.trace_for(p.targets), warnings,
@@ -339,6 +353,33 @@ def _numeric_overrides(overrides: dict[str, Any], cat: Catalog) -> dict[str, Any
     from .bounds import check_value
 
     return {key: check_value(key, value, cat, "--set") for key, value in overrides.items()}
+
+
+LARGEST_CLUSTER = 16_384  # H100s used for Llama 3 405B (Dubey et al. 2024), the largest run in our references
+LARGEST_TOKENS = 15.6e12  # Llama 3 405B pretraining tokens (Dubey et al. 2024)
+
+
+def _sanity_warnings(values: dict[str, Any], scenario: Scenario, p: Prepared) -> list[str]:
+    """Flags for configurations far outside anything published: the numbers are computed, but say so."""
+    out = []
+    gpus, tokens = values["gpus"], values["train_tokens"]
+    if gpus > 10 * LARGEST_CLUSTER:
+        out.append(f"{gpus:,.0f} GPUs is over 10× the largest cluster in the reference runs ({LARGEST_CLUSTER:,} H100s "
+                   "for Llama 3 405B): communication limits are not modelled at that scale")
+    if tokens > 50 * LARGEST_TOKENS:
+        out.append(f"{tokens:.3g} training tokens is over 50× the largest published run ({LARGEST_TOKENS:.3g}, Llama 3)")
+    sequences = tokens / values["seq_len"]
+    if gpus * values["micro_batch"] > sequences:
+        out.append(f"only {sequences:,.0f} sequences of {values['seq_len']:.0f} tokens for {gpus:,.0f} GPUs: "
+                   "a step cannot keep every GPU busy, so the time is optimistic")
+    if values["wall_clock_hours"] > 5 * 8760:
+        out.append(f"wall clock {values['wall_clock_hours'] / 8760:,.0f} years: add GPUs (--gpus) or a --deadline")
+    if not np.isfinite(values.get("energy_kwh", np.nan)):
+        out.append(f"{p.hw.id} has no published power figure in the catalog: energy and CO2 not computed")
+    if scenario.method == "qlora" and p.hw.vendor != "nvidia":
+        out.append(f"QLoRA's 4-bit NF4 kernels (bitsandbytes) target NVIDIA CUDA; {p.hw.id} ({p.hw.vendor}) support "
+                   "is limited or absent")
+    return out
 
 
 def _check_fit(values: dict[str, Any], model_id: str, gpu_id: str, scenario: Scenario) -> None:

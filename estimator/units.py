@@ -7,7 +7,8 @@ import re
 
 _SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15}
 _NUMBER = re.compile(r"^\s*([-+]?[0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*([kmbgtp]?)\s*$", re.IGNORECASE)
-_DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(h|hr|hours?|d|days?|w|weeks?)\s*$", re.IGNORECASE)
+_DURATION = re.compile(r"^\s*([-+]?[0-9]*\.?[0-9]+)\s*(s|sec|seconds?|min|minutes?|h|hr|hours?|d|days?|w|weeks?)\s*$",
+                       re.IGNORECASE)
 
 
 def parse_number(text: str | float | int) -> float:
@@ -30,8 +31,10 @@ def parse_duration_hours(text: str | float) -> float:
             return float(text)
         except ValueError:
             raise ValueError(f"'{text}' is not a duration (examples: 30d, 12h, 2w)") from None
-    value, unit = float(m.group(1)), m.group(2)[0].lower()
-    return value * {"h": 1.0, "d": 24.0, "w": 168.0}[unit]
+    value, unit = float(m.group(1)), m.group(2).lower()
+    if unit.startswith("min"):
+        return value / 60.0
+    return value * {"s": 1 / 3600.0, "h": 1.0, "d": 24.0, "w": 168.0}[unit[0]]
 
 
 def si(value: float, digits: int = 3) -> str:
@@ -46,6 +49,30 @@ def si(value: float, digits: int = 3) -> str:
     return f"{value:.{digits}g}"
 
 
+SI_UNITS = ("Wh", "FLOP", "B")
+
+
+def with_unit(value: float, unit: str, digits: int = 3) -> str:
+    """1.23e6 Wh -> '1.23 MWh'; 666 Wh -> '666 Wh'; 2e12 tokens -> '2 T tokens'; NaN -> 'n/a'."""
+    text = si(value, digits)
+    if text in ("n/a", "∞"):
+        return text
+    if 0 < abs(value) < 1e-3:
+        return f"{value:.{digits}g} {unit}"
+    if text[-1].isalpha() and unit in SI_UNITS:
+        return f"{text}{unit}"
+    return f"{text} {unit}"
+
+
+def co2(kg: float) -> str:
+    """Kilograms of CO2e as t (>= 1 t) or kg."""
+    if kg is None or (isinstance(kg, float) and math.isnan(kg)):
+        return "n/a"
+    if abs(kg) >= 1000:
+        return f"{si(kg / 1000)} tCO2e".replace("  ", " ")
+    return f"{kg:.3g} kgCO2e"
+
+
 def usd(value: float) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
@@ -55,7 +82,10 @@ def usd(value: float) -> str:
         return f"${value / 1e3:,.1f} k"
     if 0 < abs(value) < 0.01:
         return f"${value:.2g}"
-    return f"${value:,.2f}"
+    from decimal import ROUND_HALF_UP, Decimal
+
+    cents = Decimal(repr(float(value))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)  # 3.445 -> 3.45
+    return f"${cents:,.2f}"
 
 
 def hours(value: float) -> str:
@@ -65,4 +95,6 @@ def hours(value: float) -> str:
         return f"{value / 24:,.1f} days"
     if value >= 1:
         return f"{value:,.1f} h"
-    return f"{value * 60:,.1f} min"
+    if value * 60 >= 1:
+        return f"{value * 60:,.1f} min"
+    return f"{value * 3600:,.0f} s"

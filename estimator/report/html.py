@@ -109,8 +109,8 @@ def assumptions_html(rows: list[dict[str, Any]]) -> str:
              esc(r["as_of"]) + ('<br><span class="stale">over 12 months old</span>' if r["stale"] else ""),
              _used_by(r["used_by"], r["of"])] for r in rows]
     stale = sum(r["stale"] for r in rows)
-    lead = (f'<p><span class="stale">{stale} price(s) over 12 months old</span>: check them before quoting.</p>'
-            if stale else "")
+    lead = (f'<p><span class="stale">{stale} figure(s) used here are over 12 months old</span> (prices and '
+            f'energy rates): check them before quoting.</p>' if stale else "")
     return lead + _table(["Quantity", "Value", "Kind", "Rule or entry", "Source", "As of", "Used by"], body, "sources")
 
 
