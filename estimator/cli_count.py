@@ -11,11 +11,11 @@ FORMATS_IN = ("jsonl", "json", "text", "lines", "csv", "tsv", "parquet")
 ENCODING_NAMES = ("cl100k_base", "o200k_base", "p50k_base", "r50k_base")
 
 
-def model_settings(model_id: str) -> dict:
+def model_settings(model_id: str, catalogs: tuple[str, ...] = ()) -> dict:
     """Tokenizer, chat overhead, context and billing cap the catalog declares for a model."""
     from estimator.catalog import load_catalog
 
-    cat = load_catalog()
+    cat = load_catalog(list(catalogs))
     m = cat.model(model_id)
     tok = m.tokenizer
     per_message = m.chat_template_tokens_per_message
@@ -47,9 +47,11 @@ def model_settings(model_id: str) -> dict:
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--tokenizer", "tokenizer_file", type=click.Path(exists=True, dir_okay=False),
               help="Hugging Face tokenizer.json for an exact count (needs the 'tokenizers' package).")
+@click.option("--catalog", "catalogs", multiple=True, type=click.Path(dir_okay=False),
+              help="Extra YAML catalog merged over the bundled tables (repeatable; also $ESTIMATOR_CATALOG).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 def count(paths, model_id, encoding, format_in, column, example_cap, seq_len, micro_batch, workers, sample,
-          sample_bytes, seed, strict, quiet, tokenizer_file, fmt):
+          sample_bytes, seed, strict, quiet, tokenizer_file, catalogs, fmt):
     """Count the tokens of a dataset (files, directories, globs) and what training on it bills."""
     from estimator.render import render_record, render_rows, to_json
     from estimator.tokens import count_tokens
@@ -59,7 +61,7 @@ def count(paths, model_id, encoding, format_in, column, example_cap, seq_len, mi
     try:
         kwargs: dict = {"encoding": "cl100k_base"}
         if model_id:
-            kwargs.update(model_settings(model_id))
+            kwargs.update(model_settings(model_id, catalogs))
             if encoding and encoding != kwargs["encoding"]:
                 kwargs["factor"] = 1.0  # the model's factor is relative to its own nearest encoding
         if encoding:

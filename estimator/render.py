@@ -32,7 +32,7 @@ def to_json(data: Any) -> str:
 
 
 def _cell(value: Any) -> str:
-    if value is None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, float):
         if value == 0 or (1e-3 <= abs(value) < 1e6):
