@@ -117,6 +117,9 @@ def plan_shards(files: list[Path], format_in: str | None = None, shard_bytes: in
     for path in files:
         size = path.stat().st_size
         compression = sniff_compression(path)
+        named = split_compression(path.name)[1]
+        if named is not None and compression is None and size > 0:
+            raise DatasetError(f"{path}: the name says {named}, but the content is not a {named} stream")
         container = format_in or detect_container(path.name) or "auto"
         piece = text_shard_bytes or SHARD_BYTES
         step = piece // -(-piece // shard_bytes) if container == "text" else shard_bytes  # divides piece
