@@ -157,7 +157,7 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
             catalog: Catalog | Sequence[str] | None = None, overrides: dict[str, Any] | None = None) -> Comparison:
     """Compare routes. With a scenarios file: its scenarios and grid. Without: the default set for the model.
 
-    overrides apply to every scenario (a scenario's own value wins). In the default set, a route that
+    overrides (--set) apply to every scenario and beat the file's values. In the default set, a route that
     cannot run (e.g. does not fit the GPU) is left out with a note; in a scenario file it is an error.
     """
     cat = catalog if isinstance(catalog, Catalog) else load_catalog(list(catalog or []))
@@ -174,8 +174,8 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
             defaults.pop("dataset", None)
         if "dataset" in given:
             defaults.pop("tokens", None)
-        defaults = dict(overrides or {}) | defaults | given
-        built = [(defaults | s, where) for s, where in items]
+        defaults = defaults | given | dict(overrides or {})
+        built = [(defaults | s | dict(overrides or {}), where) for s, where in items]
         if grid:
             try:
                 grid_frame = evaluate_grid(defaults, grid, cat)
@@ -185,7 +185,7 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
         if tokens is None and not dataset:
             raise ConfigurationError("give a dataset or --tokens (or run with no arguments for the bundled example)")
         items_, notes = default_scenarios(model, tokens, dataset, gpu, provider, cat)
-        built = [(dict(overrides or {}) | s, "default scenarios") for s in items_]
+        built = [(s | dict(overrides or {}), "default scenarios") for s in items_]
     scens, ests = [], []
     for values, where in built:
         label = values.get("name") or values.get("method")
