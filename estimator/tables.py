@@ -32,13 +32,11 @@ def human_rows(frame) -> list[dict[str, str]]:
         gpu = "" if r.get("gpu") in (None, "") or (isinstance(r.get("gpu"), float)) else r["gpu"]
         gpus = r.get("gpus")
         hw = f"{gpus:.0f} × {gpu}" if gpu and gpus is not None and not math.isnan(gpus) else "hosted"
-        if r.get("fits") is False:
-            hw += " (does not fit)"
         name = str(r.get("name"))
         rows.append({
             "scenario": name if len(name) <= 48 else name[:47] + "…",
             "hardware": hw,
-            "time": days_text(r.get("wall_clock_days")),
+            "time": "does not fit" if r.get("fits") is False else days_text(r.get("wall_clock_days")),
             "GPU-hours": _num(r.get("gpu_hours"), lambda x: (si(x) if x >= 1 else f"{x:.2g}") + " GPU-h"),
             "cost": _num(r.get("cost_usd"), usd),
         })
