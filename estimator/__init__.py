@@ -18,12 +18,13 @@ from .errors import CatalogError, ConfigurationError, DatasetError, EstimatorErr
 if TYPE_CHECKING:
     from .catalog import Catalog, load_catalog
     from .comparison import Comparison, compare
-    from .estimation import Estimate, estimate
+    from .estimation import estimate
+    from .result import Estimate
     from .scenario import Scenario
     from .tokens import DatasetProfile, count_tokens
 
 _LAZY = {
-    "estimate": ("estimation", "estimate"), "Estimate": ("estimation", "Estimate"),
+    "estimate": ("estimation", "estimate"), "Estimate": ("result", "Estimate"),
     "Scenario": ("scenario", "Scenario"), "load_catalog": ("catalog", "load_catalog"),
     "Catalog": ("catalog", "Catalog"), "count_tokens": ("tokens", "count_tokens"),
     "DatasetProfile": ("tokens", "DatasetProfile"), "compare": ("comparison", "compare"),

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
-
-import numpy as np
 
 from . import assumptions as at
 from .catalog import Catalog, load_catalog
-from .engine import Given, Step, evaluate
+from .checks import check_fit, sanity_warnings
+from .engine import Given, evaluate
 from .errors import ConfigurationError
 from .providers import assumption_provider, cap_seq_len, deadline_provider, fit_provider
 from .resolve import (
@@ -25,10 +23,11 @@ from .resolve import (
     owned_givens,
     price_given,
 )
+from .result import Estimate
 from .rules import REGISTRY
 from .rules.base import scalar
 from .scenario import Scenario
-from .units import co2, hours, si, usd, with_unit
+from .units import si
 
 GPU_OUTPUTS = [
     "train_tokens", "train_flops", "hardware_flops", "trainable_params", "lora_params",
@@ -38,160 +37,6 @@ GPU_OUTPUTS = [
     "energy_kwh", "co2_kg", "energy_cost_usd",
 ]
 API_OUTPUTS = ["billed_tokens", "api_cost_usd"]
-# Keys of to_dict(), in order (units in docs/outputs.md and in Estimate.units).
-HEADLINE = ["train_flops", "gpus", "memory_per_gpu_gb", "wall_clock_hours", "gpu_hours", "cost_usd",
-            "energy_kwh", "co2_kg"]
-
-
-@dataclass
-class Estimate:
-    """Named values with units, the trace of rules that produced them, and warnings."""
-
-    scenario: Scenario
-    model_id: str
-    gpu_id: str | None
-    values: dict[str, Any]
-    units: dict[str, str]
-    steps: list[Step]
-    warnings: list[str] = field(default_factory=list)
-    uncertainty: dict[str, Any] | None = None
-    profile: Any = None  # DatasetProfile when tokens came from a dataset
-
-    def __getattr__(self, name: str) -> Any:
-        values = self.__dict__.get("values", {})
-        if name in values:
-            return values[name]
-        raise AttributeError(name)
-
-    @property
-    def method(self) -> str:
-        return self.scenario.method
-
-    @property
-    def cost_usd(self) -> float:
-        return self.values.get("cost_usd", float("nan"))
-
-    def to_dict(self) -> dict[str, Any]:
-        """Flat record: scenario, headline quantities (raw numbers), warnings."""
-        out: dict[str, Any] = {
-            "name": self.scenario.name,
-            "method": self.method,
-            "model": self.model_id,
-            "gpu": self.gpu_id,
-            "provider": self.scenario.provider,
-            "tier": self.scenario.tier if self.method != "api" else None,
-        }
-        for key in ("tokens", "epochs", "train_tokens", *HEADLINE, "gpu_days", "wall_clock_days", "hardware_flops",
-                    "mfu", "price_usd_per_gpu_hour", "trainable_params", "billed_tokens",
-                    "training_usd_per_1m_tokens", "compute_optimal_tokens", "tokens_vs_optimal"):
-            if key in self.values:
-                out[key] = self.values[key]
-        for key in HEADLINE:
-            out.setdefault(key, None)
-        for key, spread in (self.uncertainty or {}).items():
-            if isinstance(spread, dict) and "p50" in spread:
-                for q in ("p10", "p50", "p90"):
-                    out[f"{key}_{q}"] = spread[q]
-        out = {k: _tidy(v) for k, v in out.items()}
-        out["warnings"] = list(self.warnings)
-        return out
-
-    def to_frame(self):
-        """One-row pandas DataFrame of to_dict() (warnings joined)."""
-        import pandas as pd
-
-        row = self.to_dict()
-        row["warnings"] = "; ".join(row["warnings"])
-        return pd.DataFrame([row])
-
-    def memory_breakdown_gb(self) -> dict[str, float]:
-        """Per-GPU memory by component (GB, 2^30 bytes) after ZeRO sharding, and the usable capacity."""
-        if self.method == "api":
-            return {}
-        v = self.values
-        stage, g = v["zero_stage"], v["gpus"]
-        share = {"weights": 3, "gradients": 2, "optimizer": 1}
-        out = {}
-        for name, key in (("weights", "weight_bytes"), ("gradients", "gradient_bytes"), ("optimizer", "optimizer_bytes")):
-            out[name] = v[key] / (g if stage >= share[name] else 1) / 2**30
-        out["activations"] = v["activation_bytes"] / 2**30
-        out["usable"] = v["usable_bytes_per_gpu"] / 2**30
-        out["capacity"] = v["gpu_memory_gb"]
-        return out
-
-    def trace_frame(self):
-        """The trace as a DataFrame: quantity, value, unit, kind, formula, inputs, source."""
-        import pandas as pd
-
-        return pd.DataFrame([{
-            "quantity": s.name, "value": s.value, "unit": s.unit, "kind": s.kind, "formula": s.formula,
-            "inputs": ", ".join(s.inputs), "source": s.source} for s in self.steps])
-
-    def __repr__(self) -> str:
-        return f"Estimate({self.method}, {self.model_id}, cost_usd={self.cost_usd:.4g})"
-
-    def explain(self) -> str:
-        """Every step, dependencies first: value, unit, formula or table row, and source."""
-        lines = [f"{self.method} · {self.model_id}" + (f" · {self.values.get('gpus', '?'):.0f} × {self.gpu_id}"
-                                                          if self.gpu_id else "")]
-        for s in self.steps:
-            lines.append(f"{s.name} = {_fmt(s.value)} {s.unit}".rstrip() + f"   [{s.kind}]")
-            if s.formula:
-                lines.append(f"    formula: {s.formula}")
-            if s.inputs:
-                lines.append("    from: " + ", ".join(f"{i}={_fmt(self.values.get(i))}" for i in s.inputs))
-            lines.append(f"    source: {s.source}")
-        if self.warnings:
-            lines.append("warnings:")
-            lines += [f"  - {w}" for w in self.warnings]
-        return "\n".join(lines)
-
-    def summary(self) -> list[tuple[str, str]]:
-        """Human-readable headline rows (for the terminal)."""
-        v = self.values
-        rows = [("method", self.method), ("model", self.model_id)]
-        if self.method == "api":
-            rows += [("billed tokens", with_unit(v["billed_tokens"], "tokens")), ("epochs", _fmt(v["epochs"])),
-                     ("price / 1M training tokens", usd(v["training_usd_per_1m_tokens"])), ("cost", usd(v["cost_usd"]))]
-            return rows
-        u = self.uncertainty or {}
-
-        def spread(key: str, fmt) -> str:
-            if key not in u:
-                return fmt(v[key])
-            q = u[key]
-            return f"{fmt(q['p50'])} ({fmt(q['p10'])} – {fmt(q['p90'])})"
-
-        rows += [("GPU", f"{v['gpus']:.0f} × {self.gpu_id}"), ("training tokens", with_unit(v["train_tokens"], "tokens")),
-                 ("train FLOPs", with_unit(v["train_flops"], "FLOP")), ("memory per GPU", f"{v['memory_per_gpu_gb']:.1f} GB"),
-                 ("MFU", f"{v['mfu']:.3f}"), ("wall clock", spread("wall_clock_hours", hours)),
-                 ("GPU-hours", spread("gpu_hours", lambda x: with_unit(x, "GPU-h"))),
-                 ("price", usd(v["price_usd_per_gpu_hour"]) + " / GPU-h"), ("cost", spread("cost_usd", usd)),
-                 ("energy", with_unit(v["energy_kwh"] * 1000, "Wh")), ("CO2", co2(v["co2_kg"]))]
-        if u:
-            rows.append(("ranges", f"P50 (P10 – P90) from {u['samples']} Monte Carlo draws over: "
-                                   + ", ".join(u["ranges"])))
-        return rows
-
-
-def _tidy(value: Any) -> Any:
-    """Raw numbers without float noise (0.8999999999999999 -> 0.9); whole counts as int."""
-    if isinstance(value, (float, np.floating)) and math.isfinite(value):
-        value = float(f"{float(value):.12g}")
-    return value
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        value = value.item()
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return f"{int(value):,}"
-    if isinstance(value, (float, np.floating)):
-        if math.isnan(value) or math.isinf(value):
-            return str(value)
-        return f"{value:.4g}"
-    return str(value)
-
 
 def _resolve_catalog(catalog: Catalog | Sequence[str] | str | None) -> Catalog:
     if isinstance(catalog, Catalog):
@@ -329,14 +174,14 @@ def estimate_scenario(scenario: Scenario, cat: Catalog, *, uncertainty: bool = F
     p = prepare(scenario, cat)
     ev = evaluate(REGISTRY, p.targets, p.given, p.overrides, p.providers)
     values = {k: scalar(v) for k, v in ev.values.items()}
-    _check_fit(values, p.spec.id, p.hw.id, scenario)
+    check_fit(values, p.spec.id, p.hw.id, scenario)
     warnings = list(p.warnings)
     if scenario.method == "pretrain":
         ratio = values["tokens_vs_optimal"]
         if not 0.5 <= ratio <= 2.0:
             warnings.append(f"token budget {si(values['train_tokens'])} is {ratio:.2g}× the compute-optimal "
                             f"{si(values['compute_optimal_tokens'])} tokens (~20 per parameter, Hoffmann et al. 2022)")
-    warnings += _sanity_warnings(values, scenario, p)
+    warnings += sanity_warnings(values, scenario, p.hw)
     values["gpu_days"] = values["gpu_hours"] / 24.0
     units = {s.name: s.unit for s in ev.steps.values()} | {"gpu_days": "GPU-days"}
     result = Estimate(scenario, p.spec.id, p.hw.id, values, units, ev.trace_for(p.targets), warnings,
@@ -353,52 +198,6 @@ def _numeric_overrides(overrides: dict[str, Any], cat: Catalog) -> dict[str, Any
     from .bounds import check_value
 
     return {key: check_value(key, value, cat, "--set") for key, value in overrides.items()}
-
-
-LARGEST_CLUSTER = 16_384  # H100s used for Llama 3 405B (Dubey et al. 2024), the largest run in our references
-LARGEST_TOKENS = 15.6e12  # Llama 3 405B pretraining tokens (Dubey et al. 2024)
-
-
-def _sanity_warnings(values: dict[str, Any], scenario: Scenario, p: Prepared) -> list[str]:
-    """Flags for configurations far outside anything published: the numbers are computed, but say so."""
-    out = []
-    gpus, tokens = values["gpus"], values["train_tokens"]
-    if gpus > 10 * LARGEST_CLUSTER:
-        out.append(f"{gpus:,.0f} GPUs is over 10× the largest cluster in the reference runs ({LARGEST_CLUSTER:,} H100s "
-                   "for Llama 3 405B): communication limits are not modelled at that scale")
-    if tokens > 50 * LARGEST_TOKENS:
-        out.append(f"{tokens:.3g} training tokens is over 50× the largest published run ({LARGEST_TOKENS:.3g}, Llama 3)")
-    sequences = tokens / values["seq_len"]
-    if gpus * values["micro_batch"] > sequences:
-        out.append(f"only {sequences:,.0f} sequences of {values['seq_len']:.0f} tokens for {gpus:,.0f} GPUs: "
-                   "a step cannot keep every GPU busy, so the time is optimistic")
-    if values["wall_clock_hours"] > 5 * 8760:
-        out.append(f"wall clock {values['wall_clock_hours'] / 8760:,.0f} years: add GPUs (--gpus) or a --deadline")
-    if not np.isfinite(values.get("energy_kwh", np.nan)):
-        out.append(f"{p.hw.id} has no published power figure in the catalog: energy and CO2 not computed")
-    if scenario.method == "qlora" and p.hw.vendor != "nvidia":
-        out.append(f"QLoRA's 4-bit NF4 kernels (bitsandbytes) target NVIDIA CUDA; {p.hw.id} ({p.hw.vendor}) support "
-                   "is limited or absent")
-    return out
-
-
-def _check_fit(values: dict[str, Any], model_id: str, gpu_id: str, scenario: Scenario) -> None:
-    usable_gb = values["usable_bytes_per_gpu"] / 2**30
-    if np.ndim(values["gpus_to_fit"]) == 0 and math.isinf(values["gpus_to_fit"]):
-        from .rules.memory import _split
-
-        _, replicated = _split(values["zero_stage"], values["weight_bytes"], values["gradient_bytes"],
-                               values["optimizer_bytes"])
-        floor_gb = (replicated + values["activation_bytes"]) / 2**30
-        raise ConfigurationError(
-            f"{model_id} {scenario.method} cannot fit on any number of {gpu_id}: activations and unsharded states "
-            f"need {floor_gb:.1f} GB per GPU, {floor_gb - usable_gb:.1f} GB over the {usable_gb:.1f} GB usable "
-            f"(try --set seq_len=..., --set activation_recompute=full, --set zero_stage=3 or a larger GPU)")
-    if np.ndim(values["gpus"]) == 0 and values["memory_per_gpu_gb"] > usable_gb * (1 + 1e-9):
-        raise ConfigurationError(
-            f"{model_id} {scenario.method} does not fit on {values['gpus']:.0f} × {gpu_id}: "
-            f"{values['memory_per_gpu_gb']:.1f} GB per GPU > {usable_gb:.1f} GB usable "
-            f"({values['memory_per_gpu_gb'] - usable_gb:.1f} GB over); fewest that fit: {values['gpus_to_fit']:.0f}")
 
 
 def _estimate_api(scenario: Scenario, cat: Catalog, spec, overrides: dict[str, Any], warnings: list[str]) -> Estimate:

@@ -52,7 +52,7 @@ def activation_bytes(activation_recompute, seq_len, micro_batch, hidden, heads, 
     return per_layer * layers + working + 4.0 * seq_len * micro_batch * vocab
 
 
-def _split(stage, weight_bytes, gradient_bytes, optimizer_bytes):
+def zero_split(stage, weight_bytes, gradient_bytes, optimizer_bytes):
     """(sharded, replicated) bytes for a ZeRO stage: 1 shards optimizer, 2 + gradients, 3 + weights."""
     sharded = (np.where(stage >= 1, optimizer_bytes, 0.0) + np.where(stage >= 2, gradient_bytes, 0.0)
                + np.where(stage >= 3, weight_bytes, 0.0))
@@ -60,11 +60,19 @@ def _split(stage, weight_bytes, gradient_bytes, optimizer_bytes):
     return sharded, total - sharded
 
 
+def states_per_gpu(stage, weight_bytes, gradient_bytes, optimizer_bytes, gpus) -> dict:
+    """Per-GPU bytes of each model state after ZeRO sharding (stage 1: optimizer, 2: + gradients, 3: + weights)."""
+    return {
+        "weights": weight_bytes / np.where(stage >= 3, gpus, 1),
+        "gradients": gradient_bytes / np.where(stage >= 2, gpus, 1),
+        "optimizer": optimizer_bytes / np.where(stage >= 1, gpus, 1),
+    }
+
+
 @rule(unit="bytes", formula="model states sharded over data-parallel GPUs by ZeRO stage + unsharded states + activations",
       source="Rajbhandari et al. 2020 (ZeRO) sec. 5 (P_os, P_os+g, P_os+g+p)")
 def memory_per_gpu_bytes(zero_stage, weight_bytes, gradient_bytes, optimizer_bytes, activation_bytes, gpus):
-    sharded, replicated = _split(zero_stage, weight_bytes, gradient_bytes, optimizer_bytes)
-    return sharded / gpus + replicated + activation_bytes
+    return sum(states_per_gpu(zero_stage, weight_bytes, gradient_bytes, optimizer_bytes, gpus).values()) + activation_bytes
 
 
 @rule(unit="GB", formula="memory per GPU / 2^30", source="unit conversion (GB as nvidia-smi reports, 2^30 bytes)")
@@ -82,7 +90,7 @@ def usable_bytes_per_gpu(gpu_memory_gb, usable_memory_fraction):
       "unsharded states alone exceed one card",
       source="Rajbhandari et al. 2020 (ZeRO) sec. 5; design.md 'GPUs needed'")
 def gpus_to_fit(zero_stage, weight_bytes, gradient_bytes, optimizer_bytes, activation_bytes, usable_bytes_per_gpu):
-    sharded, replicated = _split(zero_stage, weight_bytes, gradient_bytes, optimizer_bytes)
+    sharded, replicated = zero_split(zero_stage, weight_bytes, gradient_bytes, optimizer_bytes)
     room = usable_bytes_per_gpu - replicated - activation_bytes
     with np.errstate(divide="ignore", invalid="ignore"):
         need = np.where(room > 0, np.ceil(sharded / np.where(room > 0, room, 1.0) - 1e-9), np.inf)
