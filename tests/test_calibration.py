@@ -38,9 +38,19 @@ CASES = [
 ]
 
 
+# Sequence length each run trained at (stated in the sources): LLaMA-1, Pythia, MPT 2048; Llama 2 4096 (the
+# default); Llama 3.1 8192 (Dubey et al. 2024). It is an input of the run, like the GPU count.
+SEQ_LEN = {"llama-1": 2048, "pythia": 2048, "mpt": 2048, "llama-3.1": 8192}
+
+
+def seq_overrides(model):
+    return {"seq_len": v for k, v in SEQ_LEN.items() if model.startswith(k)}
+
+
 @pytest.mark.parametrize("model, tokens, gpu, gpus, reported, source", CASES, ids=[c[0] for c in CASES])
 def test_pretraining_gpu_hours_within_25_percent(model, tokens, gpu, gpus, reported, source):
-    e = estimator.estimate(method="pretrain", model=model, tokens=tokens, gpu=gpu, gpus=gpus)
+    e = estimator.estimate(method="pretrain", model=model, tokens=tokens, gpu=gpu, gpus=gpus,
+                           overrides=seq_overrides(model))
     assert abs(e.gpu_hours / reported - 1) <= 0.25, f"{model}: {e.gpu_hours:,.0f} vs {reported:,} ({source})"
 
 
@@ -53,8 +63,9 @@ def test_llama2_34b_inline_spec_within_25_percent():
 
 
 def test_median_error_of_the_set_is_small():
-    """Across the set the median absolute error stays under 10% (measured 6.7% when written)."""
-    errors = sorted(abs(estimator.estimate(method="pretrain", model=m, tokens=t, gpu=g, gpus=n).gpu_hours / r - 1)
+    """Across the set the median absolute error stays under 10% (measured 5.4% when written)."""
+    errors = sorted(abs(estimator.estimate(method="pretrain", model=m, tokens=t, gpu=g, gpus=n,
+                                           overrides=seq_overrides(m)).gpu_hours / r - 1)
                     for m, t, g, n, r, _ in CASES)
     assert errors[len(errors) // 2] < 0.10
 

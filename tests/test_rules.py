@@ -161,3 +161,13 @@ def test_owned_gpu_hour_is_depreciation_plus_energy():
 def test_owned_without_purchase_price_is_a_clear_error():
     with pytest.raises(estimator.ConfigurationError, match="needs a purchase price"):
         estimator.estimate(method="lora", model="llama-3.1-8b", tokens=1e9, gpu="h100-sxm", provider="owned")
+
+
+def test_attention_overhead_is_one_at_the_reference_length_and_grows_with_s():
+    """PaLM app. B: attention adds 12·L·h·s FLOPs per token to 6N. Llama-3.1-8B shape (L=32, h=4096, N=8.03e9):
+    at s = 32768 vs 4096: (1 + 2·32·4096·32768/8.03e9) / (1 + 2·32·4096·4096/8.03e9) = 2.070 / 1.134 = 1.826."""
+    from estimator.rules.throughput import attention_overhead
+
+    assert attention_overhead(0, 32, 4096, 4096, 8.03e9, 4096) == pytest.approx(1.0)
+    assert attention_overhead(0, 32, 4096, 32768, 8.03e9, 4096) == pytest.approx(1.826, rel=1e-3)
+    assert attention_overhead(1, 32, 4096, 32768, 8.03e9, 4096) == 1.0  # already counted in C

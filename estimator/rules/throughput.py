@@ -5,10 +5,19 @@ from __future__ import annotations
 from .base import rule
 
 
-@rule(unit="fraction", formula="MFU = base utilisation (hardware, size, cluster) × method efficiency",
+@rule(unit="ratio", formula="(1 + 2·L·h·s/N) / (1 + 2·L·h·s_ref/N): attention work per token (12·L·h·s, PaLM "
+      "app. B) relative to 6N, at s vs at the calibration runs' s_ref; 1 when attention FLOPs are counted in C",
+      source="Chowdhery et al. 2022 (PaLM) appendix B; llm-foundry H100 table: MPT-7B MFU 0.46 / 0.40 / 0.37 at "
+             "2k / 4k / 8k tokens")
+def attention_overhead(include_attention_flops, layers, hidden, seq_len, n_active, mfu_reference_seq_len):
+    ratio = (1.0 + 2.0 * layers * hidden * seq_len / n_active) / (1.0 + 2.0 * layers * hidden * mfu_reference_seq_len / n_active)
+    return ratio ** (1.0 - include_attention_flops)
+
+
+@rule(unit="fraction", formula="MFU = base utilisation (hardware, size, cluster) × method efficiency ÷ attention overhead",
       source="assumptions tables 'mfu_base' and 'method_efficiency' (sources in each row)")
-def mfu(mfu_base, method_efficiency):
-    return mfu_base * method_efficiency
+def mfu(mfu_base, method_efficiency, attention_overhead):
+    return mfu_base * method_efficiency / attention_overhead
 
 
 @rule(unit="FLOP/s", formula="dense peak TFLOP/s × 1e12", source="hardware datasheet (dense, no 2:4 sparsity)")
