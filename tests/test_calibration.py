@@ -44,7 +44,8 @@ SEQ_LEN = {"llama-1": 2048, "pythia": 2048, "mpt": 2048, "llama-3.1": 8192}
 
 
 def seq_overrides(model):
-    return {"seq_len": v for k, v in SEQ_LEN.items() if model.startswith(k)}
+    lengths = [v for k, v in SEQ_LEN.items() if model.startswith(k)]
+    return {"seq_len": lengths[0]} if lengths else {}
 
 
 @pytest.mark.parametrize("model, tokens, gpu, gpus, reported, source", CASES, ids=[c[0] for c in CASES])
