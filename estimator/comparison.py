@@ -21,7 +21,9 @@ DEFAULT_API_MODEL = "gpt-4o-mini"
 PRETRAIN_DEADLINE = "30d"
 FRAME_COLUMNS = ["name", "method", "model", "gpu", "provider", "tier", "gpus", "fits", "train_tokens", "train_flops",
                  "memory_per_gpu_gb", "mfu", "wall_clock_hours", "wall_clock_days", "gpu_hours",
-                 "price_usd_per_gpu_hour", "cost_usd", "energy_kwh", "co2_kg", "billed_tokens", "warnings"]
+                 "price_usd_per_gpu_hour", "cost_usd", "energy_kwh", "co2_kg", "billed_tokens",
+                 "wall_clock_hours_p10", "wall_clock_hours_p90", "gpu_hours_p10", "gpu_hours_p90", "cost_usd_p10",
+                 "cost_usd_p90", "warnings"]
 
 
 @dataclass
@@ -154,11 +156,13 @@ def load_scenario_file(path: str | Path) -> tuple[dict[str, Any], list[tuple[dic
 
 def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: str | None = None,
             gpu: str | None = None, provider: str | None = None, tokens: Any = None,
-            catalog: Catalog | Sequence[str] | None = None, overrides: dict[str, Any] | None = None) -> Comparison:
+            catalog: Catalog | Sequence[str] | None = None, overrides: dict[str, Any] | None = None,
+            uncertainty: bool = True, samples: int = 2000, seed: int = 0) -> Comparison:
     """Compare routes. With a scenarios file: its scenarios and grid. Without: the default set for the model.
 
     overrides (--set) apply to every scenario and beat the file's values. In the default set, a route that
     cannot run (e.g. does not fit the GPU) is left out with a note; in a scenario file it is an error.
+    uncertainty: P10/P90 of time, GPU-hours and cost per scenario (seeded Monte Carlo; see estimate()).
     """
     cat = catalog if isinstance(catalog, Catalog) else load_catalog(list(catalog or []))
     if tokens is not None and dataset:
@@ -191,7 +195,7 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
         label = values.get("name") or values.get("method")
         try:
             s = scenario_from(values)
-            ests.append(estimate_scenario(s, cat))
+            ests.append(estimate_scenario(s, cat, uncertainty=uncertainty, samples=samples, seed=seed))
             scens.append(s)
         except EstimatorError as exc:
             if strict:

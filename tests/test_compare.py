@@ -79,3 +79,15 @@ def test_cli_compare_table_and_json():
     r = CliRunner().invoke(cli, ["compare", "--model", "llama-3.1-8b", "--tokens", "20M", "--format", "json"])
     data = json.loads(r.output)
     assert len(data["scenarios"]) == 6 and isinstance(data["scenarios"][3]["cost_usd"], float)
+
+
+def test_comparison_carries_percentiles_and_report_draws_whiskers(tmp_path):
+    """Issue 5: P10-P90 per scenario in the frame, drawn as error bars on the cost chart."""
+    from estimator.report import write_report
+
+    c = compare(model="llama-3.1-8b", tokens="20M")
+    frame = c.to_frame()
+    lora = frame[frame["name"] == "LoRA"].iloc[0]
+    assert lora["cost_usd_p10"] < lora["cost_usd"] < lora["cost_usd_p90"]
+    html = write_report(c, tmp_path / "r.html", plotlyjs="cdn").read_text(encoding="utf-8")
+    assert '"error_x"' in html and "whiskers" in html

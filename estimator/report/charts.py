@@ -49,18 +49,31 @@ def cost_per_scenario(labels: list[str], estimates: list) -> go.Figure | None:
     if not rows:
         return None
     costs = [e.cost_usd for _, e in rows]
+    spread = [(e.uncertainty or {}).get("cost_usd") for _, e in rows]
+    has_range = any(q and q["p90"] > q["p10"] for q in spread)
+    error_x = None
+    if has_range:  # P10-P90 of the Monte Carlo over the assumption ranges, around the point estimate
+        error_x = dict(type="data", symmetric=False, color="#333", thickness=1.5, width=6,
+                       array=[max(0.0, q["p90"] - c) if q else 0 for q, c in zip(spread, costs)],
+                       arrayminus=[max(0.0, c - q["p10"]) if q else 0 for q, c in zip(spread, costs)])
+    labels_text = [usd(c) + ("" if is_viable(e) else f" ({UNUSABLE})") for c, (_, e) in zip(costs, rows)]
     fig = go.Figure(go.Bar(
         y=[esc(n) for n, _ in rows], x=costs, orientation="h", marker_color=[COLORS.get(e.method, "#888") for _, e in rows],
+        error_x=error_x,
         marker_opacity=[1.0 if is_viable(e) else 0.35 for _, e in rows],
-        text=[usd(c) + ("" if is_viable(e) else f" ({UNUSABLE})") for c, (_, e) in zip(costs, rows)],
-        textposition="outside", cliponaxis=False,
-        hovertemplate="%{y}<br>%{text}<extra></extra>"))
+        text=None if has_range else labels_text, textposition="outside", cliponaxis=False,
+        customdata=labels_text, hovertemplate="%{y}<br>%{customdata}<extra></extra>", showlegend=False))
+    if has_range:  # labels to the right of the whiskers, not on top of them
+        ends = [max(c, q["p90"]) if q else c for q, c in zip(spread, costs)]
+        fig.add_trace(go.Scatter(y=[esc(n) for n, _ in rows], x=ends, mode="text", text=["  " + t for t in labels_text],
+                                 textposition="middle right", showlegend=False, hoverinfo="skip", cliponaxis=False))
     log = _wide(costs)
     fig.update_xaxes(type="log" if log else "linear", title="cost (USD" + (", log scale: each step is 10×)" if log else ")"),
                      tickprefix="$")
     fig.update_yaxes(autorange="reversed")
     return _layout(fig, "Cost per scenario", "colour = method; faded = not a usable route; log axis when costs differ "
-                   "by more than 100×",
+                   "by more than 100×" + ("; whiskers = P10–P90 over the assumption ranges (MFU, price, memory headroom)"
+                                          if has_range else ""),
                    height=max(320, 60 + 48 * len(rows)))
 
 
