@@ -203,4 +203,9 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
             notes.append(f"{label}: left out: {exc}")
     if not ests and grid_frame is None:
         raise ConfigurationError("no scenario could be estimated: " + "; ".join(notes))
+    short = [s.name or e.method for s, e in zip(scens, ests) if e.method != "api"
+             and 0 < e.values.get("wall_clock_hours", float("inf")) < 1]
+    if short:
+        notes.append(f"{', '.join(short)} take under an hour of training compute; loading the model, evaluation and "
+                     "checkpointing add minutes to any real job and are not in these figures")
     return Comparison(scens, ests, grid_frame, notes, str(scenarios) if scenarios else None)
