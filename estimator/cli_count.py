@@ -77,6 +77,9 @@ def count(paths, model_id, encoding, format_in, column, example_cap, seq_len, mi
         click.echo(to_json(profile.to_dict()))
         return
     click.echo(render_record(profile.summary_rows(), fmt))
+    if profile.sample and profile.sample.get("complete") and fmt == "table":
+        click.echo("note: the dataset is smaller than the sample: every block was counted, so the figures are exact",
+                   err=True)
     findings = [f.as_dict() for f in profile.findings.items]
     if findings and fmt != "csv":
         shown = sum(profile.findings.counts.values())

@@ -92,7 +92,10 @@ def sample_count(files: list[Path], job: Job, format_in: str | None, fraction: f
         "bytes_sampled": sum(xs),
         "bytes_total": total_bytes,
         "seed": seed,
-        "method": "cluster sample of byte-range blocks, ratio estimator on bytes, 95% t interval (Cochran 6.2-6.4)",
+        "method": ("every block was counted (the dataset has no more blocks than the sample needs): exact, not sampled"
+                   if n >= n_blocks else
+                   "cluster sample of byte-range blocks, ratio estimator on bytes, 95% t interval (Cochran 6.2-6.4)"),
+        "complete": n >= n_blocks,
         "estimates": {m: ratio_estimate(xs, ys[m], total_bytes, n_blocks) for m in METRICS},
     }
     return merged
