@@ -12,7 +12,7 @@ from .engine import Given
 from .errors import ConfigurationError
 from .schema import Assumption
 
-_CMP = re.compile(r"^\s*(>=|<=|>|<|==|!=)\s*([-+0-9.eE]+)\s*$")
+CMP = re.compile(r"^\s*(>=|<=|>|<|==|!=)\s*([-+0-9.eE]+)\s*$")
 _OPS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "==": operator.eq, "!=": operator.ne}
 
 
@@ -22,7 +22,7 @@ def condition_mask(actual: Any, wanted: Any) -> np.ndarray:
     if isinstance(wanted, list):
         return np.isin(arr, wanted)
     if isinstance(wanted, str):
-        m = _CMP.match(wanted)
+        m = CMP.match(wanted)
         if m:
             return _OPS[m.group(1)](np.asarray(actual, dtype=float), float(m.group(2)))
     return arr == wanted
@@ -53,7 +53,7 @@ def lookup(table: Assumption, name: str, facts: dict[str, Any]) -> Given:
     value = result.item() if result.ndim == 0 else result
     if len(matched) == 1:
         r = table.rules[matched[0]]
-        when = ", ".join(f"{k} {v}" if isinstance(v, str) and _CMP.match(v) else f"{k}={v}" for k, v in r.when.items())
+        when = ", ".join(f"{k} {v}" if isinstance(v, str) and CMP.match(v) else f"{k}={v}" for k, v in r.when.items())
         formula = f"table '{name}' rule {matched[0] + 1}" + (f" (when {when})" if when else " (default)")
         return Given(value, table.unit, r.source, "assumption", formula)
     sources = "; ".join(table.rules[i].source for i in matched)

@@ -2,42 +2,17 @@
 
 from __future__ import annotations
 
-import functools
 import sys
 from typing import Any
 
 import click
 
+from .cli_errors import friendly_errors
+
 FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]), default="table",
                       show_default=True, help="Output format (json/csv carry raw numbers).")
 CATALOG = click.option("--catalog", "catalogs", multiple=True, type=click.Path(dir_okay=False),
                        help="Extra YAML catalog merged over the bundled tables (repeatable; also $ESTIMATOR_CATALOG).")
-
-
-def friendly_errors(func):
-    """Turn library errors into one-line click errors (exit 1, no traceback)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from .errors import EstimatorError
-
-        try:
-            return func(*args, **kwargs)
-        except EstimatorError as exc:
-            raise click.ClickException(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
-        except KeyboardInterrupt:
-            raise click.Abort() from None
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
-            raise
-        except Exception as exc:  # a bug, not bad input: one line, the traceback on request
-            import os
-
-            if os.environ.get("ESTIMATOR_DEBUG"):
-                raise
-            raise click.ClickException(f"internal error ({type(exc).__name__}: {exc}); please report it, "
-                                       "with ESTIMATOR_DEBUG=1 for the traceback") from None
-
-    return wrapper
 
 
 def _parse_sets(values: tuple[str, ...]) -> dict[str, str]:
@@ -254,15 +229,13 @@ def validate_catalog(files) -> None:
     click.echo(f"ok: {', '.join(files)}")
 
 
-def _register_optional() -> None:
-    try:
-        from .cli_count import count
-    except ImportError:  # the token counter is optional until it lands
-        return
+def _register_count() -> None:
+    from .cli_count import count  # its own module: the counter's many options
+
     cli.add_command(count)
 
 
-_register_optional()
+_register_count()
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from estimator.errors import EstimatorError
+from estimator.cli_errors import friendly_errors
 from estimator.render import FORMATS
 
 FORMATS_IN = ("jsonl", "json", "text", "lines", "csv", "tsv", "parquet")
@@ -14,20 +14,13 @@ ENCODING_NAMES = ("cl100k_base", "o200k_base", "p50k_base", "r50k_base")
 def model_settings(model_id: str, catalogs: tuple[str, ...] = ()) -> dict:
     """Tokenizer, chat overhead, context and billing cap the catalog declares for a model."""
     from estimator.catalog import load_catalog
+    from estimator.dataset_tokens import tokenizer_settings
 
     cat = load_catalog(list(catalogs))
     m = cat.model(model_id)
-    tok = m.tokenizer
-    per_message = m.chat_template_tokens_per_message
-    api = cat.api_for(m.id if hasattr(m, "id") else model_id)
-    return {
-        "encoding": tok.encoding if tok else "cl100k_base",
-        "factor": tok.factor if tok else 1.0,
-        "approximate": tok.approximate if tok else True,
-        "context": m.context,
-        "chat_format": "openai" if m.api_only or per_message is None else int(per_message),
-        "example_cap": api.max_example_tokens if api is not None else None,
-    }
+    api = cat.api_for(m.id)
+    settings, _ = tokenizer_settings(m, "api" if m.api_only else "lora")
+    return settings | {"context": m.context, "example_cap": api.max_example_tokens if api is not None else None}
 
 
 @click.command("count")
@@ -50,6 +43,7 @@ def model_settings(model_id: str, catalogs: tuple[str, ...] = ()) -> dict:
 @click.option("--catalog", "catalogs", multiple=True, type=click.Path(dir_okay=False),
               help="Extra YAML catalog merged over the bundled tables (repeatable; also $ESTIMATOR_CATALOG).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@friendly_errors
 def count(paths, model_id, encoding, format_in, column, example_cap, seq_len, micro_batch, workers, sample,
           sample_bytes, seed, strict, quiet, tokenizer_file, catalogs, fmt):
     """Count the tokens of a dataset (files, directories, globs) and what training on it bills."""
@@ -58,21 +52,18 @@ def count(paths, model_id, encoding, format_in, column, example_cap, seq_len, mi
 
     if sample is not None and sample_bytes is not None:
         raise click.UsageError("give --sample or --sample-bytes, not both")
-    try:
-        kwargs: dict = {"encoding": "cl100k_base"}
-        if model_id:
-            kwargs.update(model_settings(model_id, catalogs))
-            if encoding and encoding != kwargs["encoding"]:
-                kwargs["factor"] = 1.0  # the model's factor is relative to its own nearest encoding
-        if encoding:
-            kwargs["encoding"] = encoding
-        if example_cap is not None:
-            kwargs["example_cap"] = example_cap
-        profile = count_tokens(list(paths), format_in=format_in, column=column, seq_len=seq_len,
-                               micro_batch=micro_batch, workers=workers, sample=sample, sample_bytes=sample_bytes,
-                               seed=seed, strict=strict, progress=not quiet, tokenizer_file=tokenizer_file, **kwargs)
-    except EstimatorError as exc:
-        raise click.ClickException(str(exc).splitlines()[0]) from None
+    kwargs: dict = {"encoding": "cl100k_base"}
+    if model_id:
+        kwargs.update(model_settings(model_id, catalogs))
+        if encoding and encoding != kwargs["encoding"]:
+            kwargs["factor"] = 1.0  # the model's factor is relative to its own nearest encoding
+    if encoding:
+        kwargs["encoding"] = encoding
+    if example_cap is not None:
+        kwargs["example_cap"] = example_cap
+    profile = count_tokens(list(paths), format_in=format_in, column=column, seq_len=seq_len,
+                           micro_batch=micro_batch, workers=workers, sample=sample, sample_bytes=sample_bytes,
+                           seed=seed, strict=strict, progress=not quiet, tokenizer_file=tokenizer_file, **kwargs)
     if fmt == "json":
         click.echo(to_json(profile.to_dict()))
         return

@@ -46,12 +46,10 @@ def _count(fingerprint: tuple, encoding: str, factor: float, approximate: bool, 
                         micro_batch=micro_batch)
 
 
-def dataset_tokens(dataset: Any, spec: Any, method: str, *, example_cap: int | None, seq_len: int | None,
-                   micro_batch: int = 1, packing: bool = True) -> DatasetTokens:
-    """Count `dataset` with the model's tokenizer and turn the profile into per-epoch training tokens."""
-    paths = _paths(dataset)
+def tokenizer_settings(spec: Any, method: str) -> tuple[dict[str, Any], list[str]]:
+    """How to count for a model: bundled encoding, factor, approximate flag, chat overhead (OpenAI's rule for
+    API models, else the model's declared template overhead)."""
     tok = spec.tokenizer
-    encoding, factor, approximate = (tok.encoding, tok.factor, tok.approximate) if tok else ("cl100k_base", 1.0, True)
     warnings: list[str] = []
     if tok is None:
         warnings.append(f"{spec.id} declares no tokenizer: counted with cl100k_base (approximate)")
@@ -62,6 +60,17 @@ def dataset_tokens(dataset: Any, spec: Any, method: str, *, example_cap: int | N
     else:
         chat_format = "openai"
         warnings.append(f"{spec.id} declares no chat-template overhead: using OpenAI's 3 tokens per message")
+    return {"encoding": tok.encoding if tok else "cl100k_base", "factor": float(tok.factor) if tok else 1.0,
+            "approximate": bool(tok.approximate) if tok else True, "chat_format": chat_format}, warnings
+
+
+def dataset_tokens(dataset: Any, spec: Any, method: str, *, example_cap: int | None, seq_len: int | None,
+                   micro_batch: int = 1, packing: bool = True) -> DatasetTokens:
+    """Count `dataset` with the model's tokenizer and turn the profile into per-epoch training tokens."""
+    paths = _paths(dataset)
+    settings, warnings = tokenizer_settings(spec, method)
+    encoding, factor, approximate, chat_format = (settings[k] for k in ("encoding", "factor", "approximate",
+                                                                         "chat_format"))
     s = int(seq_len) if seq_len and method != "api" else None
     profile = _count(_fingerprint(paths), encoding, float(factor), bool(approximate), chat_format,
                      spec.context, example_cap, s, int(micro_batch))

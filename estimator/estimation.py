@@ -111,18 +111,6 @@ def prepare(scenario: Scenario, cat: Catalog) -> Prepared:
     profile = None
     if scenario.tokens is not None:
         given["tokens"] = Given(scenario.tokens, "tokens", "scenario", "input", "tokens per epoch")
-    else:
-        from .dataset_tokens import dataset_tokens
-
-        seq_len = overrides.get("seq_len") or at.lookup(cat.assumption("seq_len"), "seq_len",
-                                                        {"method": scenario.method}).value
-        seq_len = min(int(seq_len), int(given["context"].value))
-        micro = overrides.get("micro_batch") or at.lookup(cat.assumption("micro_batch"), "micro_batch", {}).value
-        dt = dataset_tokens(scenario.dataset, spec, scenario.method, example_cap=None, seq_len=seq_len,
-                            micro_batch=int(micro), packing=scenario.packing)
-        given["tokens"] = dt.tokens
-        warnings += dt.warnings
-        profile = dt.profile
     if scenario.epochs is not None:
         given["epochs"] = Given(scenario.epochs, "epochs", "scenario", "input", "epochs")
     hw = cat.gpu(scenario.gpu or DEFAULT_GPU)
@@ -148,9 +136,21 @@ def prepare(scenario: Scenario, cat: Catalog) -> Prepared:
     if scenario.gpus is not None:
         given["gpus"] = Given(scenario.gpus, "GPUs", "scenario", "input", "gpus")
     elif scenario.deadline_hours is not None:
-        providers["gpus"] = deadline_provider(cat, scenario.deadline_hours, overrides)
+        providers["gpus"] = deadline_provider(cat, scenario.deadline_hours, given, overrides, providers)
     else:
         providers["gpus"] = fit_provider()
+    if scenario.tokens is None:
+        # The packing length is the run's own seq_len and micro-batch, resolved by the same providers
+        # (tables, overrides, the context cap) the estimate uses.
+        from .dataset_tokens import dataset_tokens
+
+        ev = evaluate(REGISTRY, ["seq_len", "micro_batch"], given, overrides, providers)
+        dt = dataset_tokens(scenario.dataset, spec, scenario.method, example_cap=None,
+                            seq_len=int(scalar(ev.values["seq_len"])), micro_batch=int(scalar(ev.values["micro_batch"])),
+                            packing=scenario.packing)
+        given["tokens"] = dt.tokens
+        warnings += dt.warnings
+        profile = dt.profile
     targets = list(GPU_OUTPUTS)
     if scenario.method == "pretrain":
         targets += ["compute_optimal_tokens", "tokens_vs_optimal"]
@@ -175,6 +175,7 @@ def estimate_scenario(scenario: Scenario, cat: Catalog, *, uncertainty: bool = F
     ev = evaluate(REGISTRY, p.targets, p.given, p.overrides, p.providers)
     values = {k: scalar(v) for k, v in ev.values.items()}
     check_fit(values, p.spec.id, p.hw.id, scenario)
+    values["gpus"] = int(values["gpus"])
     warnings = list(p.warnings)
     if scenario.method == "pretrain":
         ratio = values["tokens_vs_optimal"]

@@ -11,10 +11,10 @@ import numpy as np
 from .bounds import check_value
 from .catalog import Catalog
 from .engine import Given, evaluate
-from .errors import CatalogError, ConfigurationError
+from .errors import ConfigurationError, EstimatorError
 from .estimation import prepare
 from .providers import deadline_provider
-from .resolve import energy_givens, hardware_givens
+from .resolve import OWNED, energy_givens, hardware_givens
 from .rules import REGISTRY
 from .scenario import Scenario
 from .units import parse_duration_hours, parse_number
@@ -71,11 +71,21 @@ def evaluate_grid(base: dict[str, Any], grid: dict[str, list[Any]], cat: Catalog
     for key, values in grid.items():
         if not isinstance(values, list) or not values:
             raise ConfigurationError(f"grid '{key}' must be a non-empty list")
-    outer = [k for k in grid if k in OUTER]
-    inner = {k: v for k, v in grid.items() if k not in OUTER}
+    # with a dataset, the token count depends on the packing length: evaluate those per value
+    outer_keys = OUTER + (("seq_len", "micro_batch") if base.get("dataset") or "dataset" in grid else ())
+    outer = [k for k in grid if k in outer_keys]
+    inner = {k: v for k, v in grid.items() if k not in outer}
     frames = []
     for combo in itertools.product(*(grid[k] for k in outer)):
-        frames.append(_one_pass(base | dict(zip(outer, combo)), inner, cat))
+        frame = _one_pass(base | dict(zip(outer, combo)), inner, cat)
+        varied = {k: v for k, v in zip(outer, combo) if k not in ("method", "model")}
+        for key, value in varied.items():
+            frame[key] = str(value) if key == "dataset" else value
+        if varied:
+            prefix = ", ".join(f"{k}={_label(v)}" for k, v in varied.items())
+            frame["name"] = [n.replace("grid", f"grid: {prefix}", 1) if n == "grid" else
+                             n.replace("grid: ", f"grid: {prefix}, ", 1) for n in frame["name"]]
+        frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 
 
@@ -107,23 +117,31 @@ def _one_pass(base: dict[str, Any], inner: dict[str, list[Any]], cat: Catalog):
             p.given[key] = Given(values, p.given[key].unit, "hardware table (varies by row)", "catalog", f"{key} per GPU")
     providers_col = cols.get("provider", np.full(n, scenario.provider, dtype=object))
     tiers_col = cols.get("tier", np.full(n, scenario.tier, dtype=object))
+    owned = np.array([str(v).lower() == OWNED for v in providers_col])
     if {"gpu", "provider", "tier"} & set(cols):
         cache: dict[tuple[Any, Any, Any], float] = {}
-        prices = np.empty(n, dtype=float)
+        prices = np.full(n, np.nan)
         for i, key in enumerate(zip(gpu_ids, providers_col, tiers_col)):
+            if owned[i]:
+                continue
             if key not in cache:
                 try:
                     cache[key] = cat.price(key[0], key[1], key[2])[0]
-                except CatalogError:
+                except EstimatorError:  # no such price: the row gets no cost
                     cache[key] = float("nan")
             prices[i] = cache[key]
         p.given["price_usd_per_gpu_hour"] = Given(prices, "USD/GPU-hour", "price table (varies by row)", "catalog",
                                                   "price per (gpu, provider, tier)")
+        owned_rows = owned
+    else:
+        owned_rows = owned if OWNED == str(scenario.provider or "").lower() and "gpu" in cols else np.zeros(n, bool)
     if "region" in cols:
         per_region = {r: energy_givens(cat, r) for r in set(cols["region"])}
         for key in ("pue", "grid_kgco2_per_kwh", "electricity_usd_per_kwh"):
             p.given[key] = Given(np.array([per_region[r][key].value for r in cols["region"]], dtype=float),
                                  p.given[key].unit, "energy table (varies by row)", "catalog", key)
+    if owned_rows.any():
+        _owned_prices(p, cat, gpu_ids, owned_rows, n)
     for key in ("tokens", "epochs", "gpus"):
         if key in cols:
             values = np.array([parse_number(v) for v in inner[key]], dtype=float)
@@ -132,7 +150,7 @@ def _one_pass(base: dict[str, Any], inner: dict[str, list[Any]], cat: Catalog):
             p.given[key] = Given(values[index[names.index(key)]], "", "grid", "input", key)
     if "deadline" in cols:
         hours = np.array([parse_duration_hours(v) for v in inner["deadline"]], dtype=float)[index[names.index("deadline")]]
-        p.providers["gpus"] = deadline_provider(cat, hours, p.overrides)
+        p.providers["gpus"] = deadline_provider(cat, hours, p.given, p.overrides, p.providers)
         p.given.pop("gpus", None)
     for key in names:
         if key not in SCENARIO_FIELDS:
@@ -155,6 +173,29 @@ def _one_pass(base: dict[str, Any], inner: dict[str, list[Any]], cat: Catalog):
         if key not in frame.columns:
             frame[key] = cols[key]
     return frame
+
+
+def _owned_prices(p, cat: Catalog, gpu_ids: np.ndarray, rows: np.ndarray, n: int) -> None:
+    """Owned GPUs in a grid: the owned-price rule per row (purchase ÷ life + energy), NaN without a purchase price."""
+    from .assumptions import lookup
+    from .rules.cost import price_usd_per_gpu_hour as owned_price
+
+    def value(name: str) -> float:
+        if name in p.overrides:
+            return p.overrides[name]
+        return lookup(cat.assumption(name), name, {}).value
+
+    purchase = p.overrides.get("purchase_usd_per_gpu")
+    per_gpu = np.array([purchase if purchase is not None else (cat.gpu(g).purchase_usd or np.nan) for g in gpu_ids],
+                       dtype=float)
+    b = {k: np.broadcast_to(np.asarray(p.given[k].value, dtype=float), (n,)) for k in
+         ("tdp_w", "pue", "electricity_usd_per_kwh")}
+    current = p.given.get("price_usd_per_gpu_hour")
+    prices = np.broadcast_to(np.asarray(current.value if current else np.nan, dtype=float), (n,)).copy()
+    prices[rows] = owned_price(per_gpu, value("amortization_years"), value("owned_utilization"), b["tdp_w"], b["pue"],
+                               b["electricity_usd_per_kwh"])[rows]
+    p.given["price_usd_per_gpu_hour"] = Given(prices, "USD/GPU-hour", "price table, or purchase ÷ life + energy for "
+                                              "owned rows", "catalog", "price per row")
 
 
 def _label(value: Any) -> str:

@@ -40,37 +40,61 @@ def fit_provider():
     return provide
 
 
-def deadline_provider(cat: Catalog, deadline_hours: float, overrides: dict[str, Any]):
-    """Fewest GPUs (at least those that fit) that finish within the deadline; MFU depends on the count."""
-    needs = ("gpus_to_fit", "train_flops", "peak_flops_per_gpu", "method", "gpu_generation", "gpu_vendor",
-             "n_params", "model_family")
+def gpu_breakpoints(cat: Catalog) -> list[float]:
+    """GPU counts where an assumption table's `gpus` condition changes (e.g. '>=1024' -> 1024, '<=16' -> 17)."""
+    import math
 
-    def mfu_at(ev: Evaluation, g: Any) -> Any:
-        if "mfu" in overrides:
-            return overrides["mfu"]
-        facts = {k: ev.values[k] for k in needs if k not in ("gpus_to_fit", "train_flops", "peak_flops_per_gpu")}
-        facts["gpus"] = g
-        base = overrides.get("mfu_base")
-        if base is None:
-            table = cat.assumption("mfu_base")
-            base = at.lookup(table, "mfu_base", {k: facts[k] for k in at.facts_needed(table)}).value
-        eff = overrides.get("method_efficiency")
-        if eff is None:
-            table = cat.assumption("method_efficiency")
-            eff = at.lookup(table, "method_efficiency", {k: facts[k] for k in at.facts_needed(table)}).value
-        return np.asarray(base, dtype=float) * np.asarray(eff, dtype=float)
+    points: set[float] = set()
+    for table in cat.assumptions.values():
+        for rule in table.rules:
+            cond = rule.when.get("gpus")
+            m = at.CMP.match(cond) if isinstance(cond, str) else None
+            if not m:
+                continue
+            op, n = m.group(1), float(m.group(2))
+            points.add({">=": math.ceil(n), ">": math.floor(n) + 1, "<=": math.floor(n) + 1, "<": math.ceil(n),
+                        "==": n, "!=": n}[op])
+            if op in ("==", "!="):
+                points.add(n + 1)
+    return sorted(p for p in points if p >= 1)
+
+
+def deadline_provider(cat: Catalog, deadline_hours: Any, given: dict[str, Given], overrides: dict[str, Any],
+                      providers: dict[str, Any]):
+    """Fewest GPUs (at least those that fit) that finish within the deadline.
+
+    MFU depends on the GPU count through the assumption tables, so each band between the tables' GPU
+    thresholds is tried at its own MFU (evaluated through the rules, as the estimate itself does) and
+    the smallest count that meets the deadline wins.
+    """
+    from .engine import evaluate
+    from .rules import REGISTRY
+
+    needs = ("gpus_to_fit", "train_flops", "peak_flops_per_gpu")
+    bands = [1.0, *gpu_breakpoints(cat)]
+
+    def mfu_at(g: Any) -> np.ndarray:
+        sub = {k: v for k, v in providers.items() if k != "gpus"}
+        ev = evaluate(REGISTRY, ["mfu"], {**given, "gpus": Given(g, "GPUs")},
+                      {k: v for k, v in overrides.items() if k != "gpus"}, sub)
+        return np.asarray(ev.values["mfu"], dtype=float)
 
     def provide(ev: Evaluation) -> Given:
-        g = np.asarray(ev.values["gpus_to_fit"], dtype=float)
-        for _ in range(20):
-            need = np.ceil(ev.values["train_flops"] / (deadline_hours * 3600.0 * ev.values["peak_flops_per_gpu"]
-                                                        * mfu_at(ev, g)) - 1e-9)
-            new = np.maximum(g, need)
-            if np.array_equal(new, g):
-                break
-            g = new
-        return Given(scalar(g), "GPUs", f"deadline {deadline_hours:g} h", "rule",
-                     "gpus = max(gpus_to_fit, ⌈C / (deadline · peak · MFU(gpus))⌉)")
+        fit = np.asarray(ev.values["gpus_to_fit"], dtype=float)
+        flops, peak = ev.values["train_flops"], ev.values["peak_flops_per_gpu"]
+        seconds = np.asarray(deadline_hours, dtype=float) * 3600.0
+        shape = np.broadcast_shapes(np.shape(fit), np.shape(flops), np.shape(peak), np.shape(seconds))
+        best = np.full(shape, np.inf)
+        with np.errstate(all="ignore"):
+            for band in bands:
+                start = np.maximum(fit, band)
+                g = np.maximum(start, np.ceil(flops / (seconds * peak * mfu_at(start)) - 1e-9))
+                g = np.where(np.isfinite(g), g, np.inf)
+                ok = flops / (g * peak * mfu_at(np.where(np.isfinite(g), g, 1.0))) <= seconds * (1 + 1e-9)
+                best = np.where(ok & (g < best), g, best)
+        label = f"{float(deadline_hours):g} h" if np.ndim(deadline_hours) == 0 else "per row"
+        return Given(scalar(best), "GPUs", f"deadline {label}", "rule",
+                     "gpus = fewest ≥ gpus_to_fit with C / (gpus · peak · MFU(gpus)) ≤ deadline, per MFU band")
 
     provide.needs = needs  # type: ignore[attr-defined]
     return provide

@@ -102,6 +102,7 @@ def model_givens(model: ModelSpec, origin: str) -> dict[str, Given]:
     ffn_type_matrices = 3 if model.ffn_type == "swiglu" else 2
     ffn = model.ffn or ((8 / 3 if model.ffn_type == "swiglu" else 4) * (model.hidden or 0))
     experts = (model.experts or 1) + (model.shared_experts or 0)
+    active_experts = (model.experts_per_token or 1 if model.experts else 1) + (model.shared_experts or 0)
     g = {
         "n_params": Given(float(model.params), "params", src, "catalog", f"{model.id}.params"),
         "n_active": Given(model.n_active, "params", src, "catalog",
@@ -114,6 +115,8 @@ def model_givens(model: ModelSpec, origin: str) -> dict[str, Given]:
         "ffn": Given(ffn, "dims", src, "catalog", f"{model.id}.ffn" if model.ffn else "8/3·h (SwiGLU) or 4·h (GELU)"),
         "ffn_matrices": Given(ffn_type_matrices, "matrices", src, "catalog", f"{model.ffn_type}: gate/up/down" if ffn_type_matrices == 3 else "gelu: up/down"),
         "mlp_experts": Given(experts, "experts", src, "catalog", "routed + shared experts (1 if dense)"),
+        "mlp_active_experts": Given(active_experts, "experts", src, "catalog",
+                                    "experts per token + shared experts (1 if dense)"),
         "vocab": Given(model.vocab or 50257, "tokens", src, "catalog", f"{model.id}.vocab"),
         "context": Given(model.context or 2048, "tokens", src, "catalog", f"{model.id}.context"),
         "model_family": Given(model.family or model.id, "", src, "catalog", f"{model.id}.family"),

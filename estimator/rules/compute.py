@@ -20,10 +20,11 @@ def attention_flops_per_token(include_attention_flops, layers, hidden, seq_len):
     return include_attention_flops * 12.0 * layers * hidden * seq_len
 
 
-@rule(unit="FLOP/token", formula="6 · N_adapter (adapters get forward, activation and weight gradients)",
+@rule(unit="FLOP/token", formula="6 · N_adapter,active (adapters get forward, activation and weight gradients; "
+      "MoE: only the routed experts' adapters)",
       source="Hu et al. 2021 (LoRA); 6N rule of Kaplan et al. 2020 applied to the trainable adapter parameters")
-def adapter_flops_per_token(lora_params):
-    return 6.0 * lora_params
+def adapter_flops_per_token(active_lora_params):
+    return 6.0 * active_lora_params
 
 
 @rule(unit="FLOP/token", formula="k · N_active + attention + adapters (N_active: parameters used per token; MoE: active)",

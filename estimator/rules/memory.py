@@ -97,14 +97,30 @@ def gpus_to_fit(zero_stage, weight_bytes, gradient_bytes, optimizer_bytes, activ
     return np.maximum(need, 1.0)
 
 
-@rule(unit="params/rank/layer", formula="Σ over adapted matrices of (d_in + d_out): all-linear = q,k,v,o + MLP "
-      "(× experts for MoE); attention = q,k,v,o; qv = q,v",
-      source="Hu et al. 2021 (LoRA) sec. 4.2 (W_q, W_v); Dettmers et al. 2023 (QLoRA) sec. 4: adapters on all linear layers")
-def lora_dims_per_layer(lora_targets, hidden, q_dim, kv_dim, ffn, ffn_matrices, mlp_experts):
+def _lora_dims(targets, hidden, q_dim, kv_dim, ffn, ffn_matrices, experts):
     q = hidden + q_dim
     kv = hidden + kv_dim
     attention = 2 * q + 2 * kv
-    mlp = ffn_matrices * (hidden + ffn) * mlp_experts
-    targets = np.asarray(lora_targets, dtype=object)
+    mlp = ffn_matrices * (hidden + ffn) * experts
+    targets = np.asarray(targets, dtype=object)
     return np.select([targets == "all-linear", targets == "attention", targets == "qv"],
                      [attention + mlp, attention, q + kv], default=np.nan)
+
+
+@rule(unit="params/rank/layer", formula="Σ over adapted matrices of (d_in + d_out): all-linear = q,k,v,o + MLP "
+      "(× every expert for MoE); attention = q,k,v,o; qv = q,v",
+      source="Hu et al. 2021 (LoRA) sec. 4.2 (W_q, W_v); Dettmers et al. 2023 (QLoRA) sec. 4: adapters on all linear layers")
+def lora_dims_per_layer(lora_targets, hidden, q_dim, kv_dim, ffn, ffn_matrices, mlp_experts):
+    return _lora_dims(lora_targets, hidden, q_dim, kv_dim, ffn, ffn_matrices, mlp_experts)
+
+
+@rule(unit="params/rank/layer", formula="as lora_dims_per_layer, with only the experts a token passes through "
+      "(experts per token + shared) for MoE", source="Fedus et al. 2021 (Switch): a token uses only its routed experts")
+def active_lora_dims_per_layer(lora_targets, hidden, q_dim, kv_dim, ffn, ffn_matrices, mlp_active_experts):
+    return _lora_dims(lora_targets, hidden, q_dim, kv_dim, ffn, ffn_matrices, mlp_active_experts)
+
+
+@rule(unit="params", formula="r · active dims · L: the adapter parameters one token's compute touches (MoE: its experts)",
+      source="Hu et al. 2021 (LoRA); Fedus et al. 2021 (Switch)")
+def active_lora_params(method, lora_rank, active_lora_dims_per_layer, layers):
+    return np.where(is_in(method, PEFT), lora_rank * active_lora_dims_per_layer * layers, 0.0)

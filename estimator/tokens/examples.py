@@ -134,6 +134,9 @@ class ExampleBuilder:
                 self.report("data_type", line, f"message {i} is not an object")
                 return False
             role = m.get("role")
+            if role is not None and not isinstance(role, str):
+                self.report("data_type", line, f"message {i} has a role that is not a string ({type(role).__name__})")
+                return False
             if "role" not in m or ("content" not in m and not (m.get("tool_calls") or m.get("function_call"))):
                 self.report("message_missing_key", line, f"message {i} lacks 'role' or 'content'")
                 ok = False
@@ -145,7 +148,7 @@ class ExampleBuilder:
             content = m.get("content")
             if not (m.get("tool_calls") or m.get("function_call")) and (not content or not isinstance(content, (str, list))):
                 self.report("missing_content", line, f"message {i} has no text content")
-            if "weight" in m and m["weight"] not in (0, 1):
+            if "weight" in m and (isinstance(m["weight"], (list, dict)) or m["weight"] not in (0, 1)):
                 self.report("invalid_weight", line, f"message {i} has weight {m['weight']!r}; only 0 or 1 is allowed")
             has_assistant = has_assistant or role == "assistant"
         if not has_assistant:
