@@ -8,14 +8,14 @@ from typing import Any
 import numpy as np
 
 from .errors import ConfigurationError
-from .rules.memory import zero_split
+from .rules.memory import GIB, zero_split
 from .scenario import Scenario
 
 LARGEST_CLUSTER = 16_384  # H100s used for Llama 3 405B (Dubey et al. 2024), the largest run in our references
 LARGEST_TOKENS = 15.6e12  # Llama 3 405B pretraining tokens (Dubey et al. 2024)
 
 
-def sanity_warnings(values: dict[str, Any], scenario: Scenario, hw: Any) -> list[str]:
+def sanity_warnings(values: dict[str, Any], scenario: Scenario, hw: Any, context: float) -> list[str]:
     """Flags for configurations far outside anything published: the numbers are computed, but say so."""
     out = []
     gpus, tokens = values["gpus"], values["train_tokens"]
@@ -30,8 +30,14 @@ def sanity_warnings(values: dict[str, Any], scenario: Scenario, hw: Any) -> list
                    "a step cannot keep every GPU busy, so the time is optimistic")
     if values["wall_clock_hours"] > 5 * 8760:
         out.append(f"wall clock {values['wall_clock_hours'] / 8760:,.0f} years: add GPUs (--gpus) or a --deadline")
-    if not np.isfinite(values.get("energy_kwh", np.nan)):
+    if not np.isfinite(values.get("tdp_w", np.nan)):
         out.append(f"{hw.id} has no published power figure in the catalog: energy and CO2 not computed")
+    for key in ("mfu", "wall_clock_hours", "cost_usd"):
+        if key in values and not np.isfinite(values[key]):
+            out.append(f"{key} is not a finite number: check the overrides (--explain shows the inputs)")
+    if values["seq_len"] > context:
+        out.append(f"seq_len {values['seq_len']:,.0f} exceeds the model's {context:,.0f}-token context "
+                   "(needs context extension, e.g. RoPE scaling)")
     if scenario.method == "qlora" and hw.vendor != "nvidia":
         out.append(f"QLoRA's 4-bit NF4 kernels (bitsandbytes) target NVIDIA CUDA; {hw.id} ({hw.vendor}) support "
                    "is limited or absent")
@@ -39,11 +45,11 @@ def sanity_warnings(values: dict[str, Any], scenario: Scenario, hw: Any) -> list
 
 
 def check_fit(values: dict[str, Any], model_id: str, gpu_id: str, scenario: Scenario) -> None:
-    usable_gb = values["usable_bytes_per_gpu"] / 2**30
+    usable_gb = values["usable_bytes_per_gpu"] / GIB
     if np.ndim(values["gpus_to_fit"]) == 0 and math.isinf(values["gpus_to_fit"]):
         _, replicated = zero_split(values["zero_stage"], values["weight_bytes"], values["gradient_bytes"],
                                values["optimizer_bytes"])
-        floor_gb = (replicated + values["activation_bytes"]) / 2**30
+        floor_gb = (replicated + values["activation_bytes"]) / GIB
         raise ConfigurationError(
             f"{model_id} {scenario.method} cannot fit on any number of {gpu_id}: activations and unsharded states "
             f"need {floor_gb:.1f} GB per GPU, {floor_gb - usable_gb:.1f} GB over the {usable_gb:.1f} GB usable "

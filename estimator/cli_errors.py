@@ -23,6 +23,12 @@ def friendly_errors(func):
             raise click.Abort() from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except BrokenPipeError:  # output piped into `head` and closed: not an error
+            import os
+            import sys
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise click.exceptions.Exit(0) from None
         except Exception as exc:  # a bug, not bad input: one line, the traceback on request
             import os
 

@@ -12,11 +12,12 @@ from .catalog import Catalog, load_catalog
 from .errors import ConfigurationError, EstimatorError
 from .estimation import Estimate, estimate_scenario
 from .grid import evaluate_grid, scenario_from
+from .resolve import DEFAULT_GPU
 from .scenario import Scenario
 from .yamlio import line_of, load_yaml
 
 DEFAULT_MODEL = "llama-3.1-8b"
-DEFAULT_GPU = "h100-sxm"
+
 DEFAULT_API_MODEL = "gpt-4o-mini"
 PRETRAIN_DEADLINE = "30d"
 FRAME_COLUMNS = ["name", "method", "model", "gpu", "provider", "tier", "gpus", "fits", "train_tokens", "train_flops",
@@ -101,7 +102,7 @@ def _finite(x: Any) -> bool:
 
 
 def default_scenarios(model: str | None, tokens: Any, dataset: Any, gpu: str | None, provider: str | None,
-                      cat: Catalog) -> tuple[list[dict[str, Any]], list[str]]:
+                      cat: Catalog, overrides: dict[str, Any] | None = None) -> tuple[list[dict[str, Any]], list[str]]:
     """Scratch (compute-optimal and at the data's tokens), full, LoRA, QLoRA, hosted API."""
     spec = cat.model(model or DEFAULT_MODEL)
     data = {"tokens": tokens} if tokens is not None else {"dataset": dataset}
@@ -110,7 +111,13 @@ def default_scenarios(model: str | None, tokens: Any, dataset: Any, gpu: str | N
         notes.append(f"{spec.id} is API-only: only the hosted route applies")
         return [{"name": f"Hosted API ({spec.id})", "method": "api", "model": spec.id, **data}], notes
     common = {"model": spec.id, "gpu": gpu or DEFAULT_GPU, "provider": provider}
-    optimal = 20 * spec.params
+    from .assumptions import facts_needed, lookup
+
+    table = cat.assumption("tokens_per_param_optimal")
+    facts = {"method": "pretrain", "n_params": spec.params, "model_family": spec.family or spec.id}
+    per_param = (overrides or {}).get("tokens_per_param_optimal") or lookup(
+        table, "tokens_per_param_optimal", {k: facts[k] for k in facts_needed(table) if k in facts}).value
+    optimal = float(per_param) * spec.params
     out = [
         {"name": "Pretrain from scratch (compute-optimal)", "method": "pretrain", "tokens": optimal,
          "deadline": PRETRAIN_DEADLINE, **common},
@@ -188,7 +195,7 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
     else:
         if tokens is None and not dataset:
             raise ConfigurationError("give a dataset or --tokens (or run with no arguments for the bundled example)")
-        items_, notes = default_scenarios(model, tokens, dataset, gpu, provider, cat)
+        items_, notes = default_scenarios(model, tokens, dataset, gpu, provider, cat, overrides)
         built = [(s | dict(overrides or {}), "default scenarios") for s in items_]
     scens, ests = [], []
     for values, where in built:

@@ -182,7 +182,7 @@ def estimate_scenario(scenario: Scenario, cat: Catalog, *, uncertainty: bool = F
         if not 0.5 <= ratio <= 2.0:
             warnings.append(f"token budget {si(values['train_tokens'])} is {ratio:.2g}× the compute-optimal "
                             f"{si(values['compute_optimal_tokens'])} tokens (~20 per parameter, Hoffmann et al. 2022)")
-    warnings += sanity_warnings(values, scenario, p.hw)
+    warnings += sanity_warnings(values, scenario, p.hw, float(p.given["context"].value))
     values["gpu_days"] = values["gpu_hours"] / 24.0
     units = {s.name: s.unit for s in ev.steps.values()} | {"gpu_days": "GPU-days"}
     result = Estimate(scenario, p.spec.id, p.hw.id, values, units, ev.trace_for(p.targets), warnings,

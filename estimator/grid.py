@@ -16,7 +16,8 @@ from .estimation import prepare
 from .providers import deadline_provider
 from .resolve import OWNED, energy_givens, hardware_givens
 from .rules import REGISTRY
-from .scenario import Scenario
+from .rules.memory import GIB
+from .scenario import TIERS, Scenario
 from .units import parse_duration_hours, parse_number
 
 SCENARIO_FIELDS = ("method", "model", "tokens", "epochs", "gpu", "gpus", "deadline", "provider", "tier", "region",
@@ -24,7 +25,7 @@ SCENARIO_FIELDS = ("method", "model", "tokens", "epochs", "gpu", "gpus", "deadli
 OUTER = ("method", "model", "dataset")
 COLUMNS = ["method", "model", "gpu", "provider", "tier", "gpus", "fits", "train_tokens", "train_flops",
            "memory_per_gpu_gb", "mfu", "wall_clock_hours", "wall_clock_days", "gpu_hours", "price_usd_per_gpu_hour",
-           "cost_usd", "energy_kwh", "co2_kg"]
+           "cost_usd", "energy_kwh", "co2_kg", "tokens_vs_optimal"]
 
 
 def split_fields(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -115,6 +116,9 @@ def _one_pass(base: dict[str, Any], inner: dict[str, list[Any]], cat: Catalog):
             values = np.array([per_gpu[g][key].value for g in gpu_ids],
                               dtype=object if key.startswith("gpu_g") or key == "gpu_vendor" else float)
             p.given[key] = Given(values, p.given[key].unit, "hardware table (varies by row)", "catalog", f"{key} per GPU")
+    for tier in inner.get("tier", []):
+        if tier not in TIERS:
+            raise ConfigurationError(f"grid tier '{tier}': choose one of {', '.join(TIERS)}")
     providers_col = cols.get("provider", np.full(n, scenario.provider, dtype=object))
     tiers_col = cols.get("tier", np.full(n, scenario.tier, dtype=object))
     owned = np.array([str(v).lower() == OWNED for v in providers_col])
@@ -144,12 +148,15 @@ def _one_pass(base: dict[str, Any], inner: dict[str, list[Any]], cat: Catalog):
         _owned_prices(p, cat, gpu_ids, owned_rows, n)
     for key in ("tokens", "epochs", "gpus"):
         if key in cols:
-            values = np.array([parse_number(v) for v in inner[key]], dtype=float)
+            values = np.array([_grid_number(key, v) for v in inner[key]], dtype=float)
             if (values <= 0).any() or (key == "gpus" and (values != np.round(values)).any()):
                 raise ConfigurationError(f"grid '{key}' must hold positive {'whole ' if key == 'gpus' else ''}numbers")
             p.given[key] = Given(values[index[names.index(key)]], "", "grid", "input", key)
     if "deadline" in cols:
-        hours = np.array([parse_duration_hours(v) for v in inner["deadline"]], dtype=float)[index[names.index("deadline")]]
+        hours = np.array([_grid_number("deadline", v, parse_duration_hours) for v in inner["deadline"]],
+                         dtype=float)[index[names.index("deadline")]]
+        if (hours <= 0).any():
+            raise ConfigurationError("grid 'deadline' must hold positive durations")
         p.providers["gpus"] = deadline_provider(cat, hours, p.given, p.overrides, p.providers)
         p.given.pop("gpus", None)
     for key in names:
@@ -158,7 +165,7 @@ def _one_pass(base: dict[str, Any], inner: dict[str, list[Any]], cat: Catalog):
             p.overrides[key] = np.asarray(values)[index[names.index(key)]]
     ev = evaluate(REGISTRY, p.targets, p.given, p.overrides, p.providers)
     v = {k: np.broadcast_to(np.asarray(ev.values[k]), (n,)) for k in p.targets if k in ev.values}
-    usable = v["usable_bytes_per_gpu"] / 2**30
+    usable = v["usable_bytes_per_gpu"] / GIB
     fits = np.isfinite(v["gpus_to_fit"]) & (v["memory_per_gpu_gb"] <= usable * (1 + 1e-9))
     labels = [", ".join(f"{k}={_label(cols[k][i])}" for k in names) for i in range(n)] if names else [""] * n
     frame = pd.DataFrame({
@@ -173,6 +180,15 @@ def _one_pass(base: dict[str, Any], inner: dict[str, list[Any]], cat: Catalog):
         if key not in frame.columns:
             frame[key] = cols[key]
     return frame
+
+
+def _grid_number(key: str, value: Any, parse=parse_number) -> float:
+    if isinstance(value, bool) or value is None:
+        raise ConfigurationError(f"grid '{key}': {value!r} is not a number")
+    try:
+        return parse(value)
+    except ValueError as exc:
+        raise ConfigurationError(f"grid '{key}': {exc}") from None
 
 
 def _owned_prices(p, cat: Catalog, gpu_ids: np.ndarray, rows: np.ndarray, n: int) -> None:

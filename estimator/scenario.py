@@ -10,6 +10,8 @@ from .errors import ConfigurationError
 from .schema import METHODS
 from .units import parse_duration_hours, parse_number
 
+TIERS = ("on_demand", "spot", "reserved", "capacity_block")
+
 
 @dataclass
 class Scenario:
@@ -52,7 +54,7 @@ class Scenario:
             raise ConfigurationError("give the training tokens (e.g. --tokens 2T) or a dataset")
         if self.tokens is not None and self.dataset:
             raise ConfigurationError("give either tokens or a dataset, not both")
-        if self.tier not in ("on_demand", "spot", "reserved", "capacity_block"):
+        if self.tier not in TIERS:
             raise ConfigurationError(f"unknown tier '{self.tier}'; choose on_demand, spot, reserved or capacity_block")
         self.overrides = {str(k): v for k, v in (self.overrides or {}).items()}
 

@@ -27,14 +27,24 @@ def ranges_used(estimate, cat: Catalog) -> dict[str, tuple[float, float, float, 
     plus the GPU price spread across providers when no provider was chosen."""
     out: dict[str, tuple[float, float, float, str]] = {}
     overridden = {s.name for s in estimate.steps if s.kind == "override"}
+    inputs = {s.name: s.inputs for s in estimate.steps}
+    reach: set[str] = set()
+    todo = [o for o in OUTPUTS if o in inputs]
+    while todo:  # what the outputs depend on, with the GPU count held at the plan's
+        name = todo.pop()
+        if name in reach or name == "gpus":
+            continue
+        reach.add(name)
+        todo.extend(inputs.get(name, ()))
     for step in estimate.steps:
-        if step.kind != "assumption" or step.name in overridden:
+        if step.kind != "assumption" or step.name in overridden or step.name not in reach:
             continue
         table = cat.assumptions.get(step.name)
         rng = at.value_range(table, step.formula) if table else None
         if rng and isinstance(step.value, (int, float)):
             out[step.name] = (float(step.value), float(rng[0]), float(rng[1]), f"{step.formula} range")
-    if estimate.scenario.provider is None and estimate.gpu_id and "price_usd_per_gpu_hour" not in overridden:
+    if (estimate.scenario.provider is None and estimate.gpu_id and "price_usd_per_gpu_hour" not in overridden
+            and "price_usd_per_gpu_hour" in reach):
         prices = [p.usd_per_gpu_hour for p in cat.prices_for(estimate.gpu_id, estimate.scenario.tier)]
         if len(prices) >= 2:
             value = float(estimate.values["price_usd_per_gpu_hour"])
@@ -51,7 +61,9 @@ def simulate(estimate, cat: Catalog, prepared, samples: int = 4000, seed: int = 
     overrides = dict(prepared.overrides)
     for name, (value, low, high, _) in ranges.items():
         draws = two_piece_normal(rng, value, low, high, samples)
-        overrides[name] = np.clip(draws, 1e-6, None)
+        table = cat.assumptions.get(name)
+        lo, hi = table.bounds if table is not None and table.bounds else (0.0, np.inf)
+        overrides[name] = np.clip(draws, max(lo, 1e-6), hi)  # never outside what the quantity can be
     overrides["gpus"] = estimate.values["gpus"]
     ev = evaluate(REGISTRY, list(OUTPUTS), prepared.given, overrides, prepared.providers)
     result: dict[str, Any] = {"samples": samples, "seed": seed,

@@ -20,8 +20,6 @@ from .grid import scenario_from
 from .rules import REGISTRY
 from .yamlio import load_yaml
 
-GIB = 2.0**30
-
 
 @dataclass
 class CaseResult:

@@ -207,7 +207,14 @@ class ShardReader:
                 if index >= len(row):
                     self.report("invalid_row", reader.line_num, f"row has {len(row)} fields, no '{header[index]}'")
                     continue
-                yield reader.line_num, row[index]
+                value = row[index]
+                if header[index] == "messages":  # a chat column holds JSON text: count it as messages
+                    try:
+                        value = json.loads(value)
+                    except ValueError as exc:
+                        self.report("invalid_json", reader.line_num, f"'messages' is not valid JSON ({exc})")
+                        continue
+                yield reader.line_num, value
         except UnicodeDecodeError as exc:
             self.report("encoding", reader.line_num + 1, f"not valid UTF-8 ({exc.reason}); rest of file skipped")
         except csv.Error as exc:
