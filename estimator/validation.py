@@ -55,7 +55,7 @@ def _scenario(case: dict[str, Any]):
 def run_case(case: dict[str, Any], cat: Catalog, samples: int = 2000) -> CaseResult:
     scen = _scenario(case)
     kind, reported = case["kind"], float(case["reported"])
-    if kind == "gpu_hours":
+    if kind in ("gpu_hours", "gpu_hours_info"):
         e = estimate_scenario(scen, cat, uncertainty=True, samples=samples)
         est = e.gpu_hours
         q = e.uncertainty["gpu_hours"]
@@ -99,6 +99,7 @@ def summarize(results: list[CaseResult]) -> dict[str, Any]:
         "memory_max_abs_error": max(abs(r.error) for r in memory),
         "bound_and_oom_cases_passed": sum(r.passed for r in results if r.kind in ("memory_max", "oom")),
         "bound_and_oom_cases": sum(r.kind in ("memory_max", "oom") for r in results),
+        "unscored_cases": [f"{r.id}: {r.error:+.0%}" for r in results if r.kind == "gpu_hours_info"],
     }
 
 
@@ -121,6 +122,9 @@ def to_markdown(results: list[CaseResult], summary: dict[str, Any]) -> str:
         f"- Peak memory, {summary['memory_cases']} PEFT cases: worst absolute error "
         f"**{summary['memory_max_abs_error']:.1%}**; bounds and out-of-memory cases: "
         f"{summary['bound_and_oom_cases_passed']} of {summary['bound_and_oom_cases']} reproduced.",
+        "- Not scored (fine-tuning runs whose token counts had to be derived): "
+        + ("; ".join(summary["unscored_cases"]) or "none") + ". The only published fine-tuning times are short jobs "
+        "that include loading and saving; estimates for fine-tuning are the least certain part of the tool.",
         "",
         "## Cases",
         "",
@@ -132,6 +136,8 @@ def to_markdown(results: list[CaseResult], summary: dict[str, Any]) -> str:
         band = f"{r.p10:,.0f}–{r.p90:,.0f}" if r.p10 is not None else ""
         cov = {True: "yes", False: "no", None: ""}[r.covered]
         fmt = (lambda x: f"{x:,.0f}") if r.kind == "gpu_hours" else (lambda x: f"{x:,.1f}")
+        if r.kind == "gpu_hours_info":
+            err += " (not scored)"
         if r.kind == "oom":
             rep, est = "OOM on 1 GPU", f"needs {r.estimated:.0f} GPUs"
         elif r.kind == "memory_max":

@@ -211,8 +211,8 @@ def test_sensitivity_ranges_follow_the_stated_rules(comparison):
     s = sensitivity(lora, cat)
     by = {w.factor: w for w in s.swings}
     assert set(by) == {"mfu", "price", "tokens", "epochs"}
-    # MFU: the P10-P90 range of the matched mfu_base rule (hopper: 0.30-0.45, assumptions.yaml)
-    assert (by["mfu"].low_input, by["mfu"].high_input) == (0.30, 0.45)
+    # MFU: the P10-P90 range of the matched mfu_base rule (fine-tuning on one node: 0.15-0.45, assumptions.yaml)
+    assert (by["mfu"].low_input, by["mfu"].high_input) == (0.15, 0.45)
     prices = [r.usd_per_gpu_hour for r in cat.prices_for("h100-sxm", "on_demand")]
     assert (by["price"].low_input, by["price"].high_input) == (min(prices), max(prices))
     assert (by["tokens"].low_input, by["tokens"].high_input) == (15e6, 25e6)
@@ -247,7 +247,7 @@ def test_sensitivity_falls_back_to_25_percent_without_a_published_range(comparis
 
     monkeypatch.setattr(sens, "value_range", lambda table, formula: None)
     w = next(w for w in sensitivity(comparison.estimates[3]).swings if w.factor == "mfu")
-    assert (w.low_input, w.high_input) == pytest.approx((0.38 * 0.75, 0.38 * 1.25))
+    assert (w.low_input, w.high_input) == pytest.approx((0.30 * 0.75, 0.30 * 1.25))  # fine-tuning row: 0.30
 
 
 def test_user_overrides_are_not_varied(tmp_path):
