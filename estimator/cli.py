@@ -214,6 +214,19 @@ catalog.command("energy")(_list("energy", ["id", "default", "electricity_usd_per
 catalog.command("assumptions")(_list("assumptions", ["key", "unit", "rules", "description"]))
 
 
+@catalog.command("rules")
+@FORMAT
+def rules(fmt) -> None:
+    """List every formula: the quantity it produces, its unit, inputs, formula and source."""
+    from .render import render_rows
+    from .rules import REGISTRY
+
+    rows = [{"quantity": r.name, "unit": r.unit, "inputs": ", ".join(r.inputs), "formula": r.formula,
+             "source": r.source} for r in REGISTRY.rules.values()]
+    cols = ["quantity", "unit", "inputs", "formula", "source"] if fmt != "table" else ["quantity", "unit", "formula"]
+    click.echo(render_rows(rows, fmt, columns=cols))
+
+
 @catalog.command("validate")
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 def validate_catalog(files) -> None:

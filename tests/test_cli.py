@@ -86,7 +86,7 @@ def test_provider_and_tier_price():
 
 
 def test_catalog_lists():
-    for table in ("models", "hardware", "prices", "apis", "energy", "assumptions"):
+    for table in ("models", "hardware", "prices", "apis", "energy", "assumptions", "rules"):
         r = run("catalog", table)
         assert r.exit_code == 0, r.output
     assert "llama-3.1-405b" in run("catalog", "models").output
@@ -202,3 +202,9 @@ def test_help_stays_light():
             "print(','.join(m for m in ('numpy', 'pandas', 'pydantic', 'tiktoken', 'plotly') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_every_rule_has_unit_formula_and_source():
+    rows = json.loads(run("catalog", "rules", "--format", "json").output)
+    assert len(rows) >= 30
+    assert all(r["unit"] and len(r["formula"]) > 3 and len(r["source"]) > 3 for r in rows)
