@@ -210,6 +210,8 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
             notes.append(f"{label}: left out: {exc}")
     if not ests and grid_frame is None:
         raise ConfigurationError("no scenario could be estimated: " + "; ".join(notes))
+    for e in ests:  # a hosted route that may not be open to you is a headline fact, not a footnote
+        notes += [w for w in e.warnings if e.method == "api" and "closed to new users" in w and w not in notes]
     short = [s.name or e.method for s, e in zip(scens, ests) if e.method != "api"
              and 0 < e.values.get("wall_clock_hours", float("inf")) < 1]
     if short:

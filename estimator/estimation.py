@@ -204,6 +204,8 @@ def _numeric_overrides(overrides: dict[str, Any], cat: Catalog) -> dict[str, Any
 def _estimate_api(scenario: Scenario, cat: Catalog, spec, overrides: dict[str, Any], warnings: list[str]) -> Estimate:
     api = cat.api_for(spec.id)
     src = f"{api.source} (as of {api.as_of}; {cat.origin('apis', spec.id)})"
+    if api.availability:
+        warnings = [*warnings, f"{api.provider} {api.model}: {api.availability}"]
     given: dict[str, Given] = {
         "training_usd_per_1m_tokens": Given(api.training_usd_per_1m_tokens, "USD/1M tokens", src, "catalog",
                                             f"{api.model} training price"),

@@ -158,6 +158,7 @@ class ApiPrice(_Entry):
     training_usd_per_1m_tokens: float = Field(gt=0)
     inference_usd_per_1m_tokens: InferencePrice | None = None
     max_example_tokens: int | None = Field(None, gt=0)
+    availability: str | None = None  # e.g. the service is closed to new users: shown as a warning
 
 
 class EnergyRegion(_Entry):

@@ -79,3 +79,10 @@ def test_compare_with_dataset_has_profile(tmp_path):
     c = estimator.compare(dataset=chat_file(tmp_path), model="llama-3.1-8b")
     assert c.profile is not None and c.profile.examples == 40
     assert len(c.estimates) == 6
+
+
+def test_hosted_api_availability_is_a_warning_and_a_compare_note():
+    e = estimator.estimate(method="api", model="gpt-4o-mini", tokens=1e5, epochs=3)
+    assert any("closed to new users" in w for w in e.warnings)
+    c = estimator.compare(model="llama-3.1-8b", tokens="1M")
+    assert any("closed to new users" in n for n in c.notes)
