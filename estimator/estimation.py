@@ -118,6 +118,7 @@ def prepare(scenario: Scenario, cat: Catalog) -> Prepared:
         warnings.append(f"no GPU given: using {hw.id}")
     dtype = str(overrides.get("dtype") or at.lookup(cat.assumption("dtype"), "dtype", {}).value)
     given |= hardware_givens(hw, cat.origin("hardware", hw.id), dtype)
+    given["dtype"] = Given(dtype, "", "scenario or the 'dtype' table", "input", "training precision")
     if (scenario.provider or "").lower() == OWNED:
         given |= owned_givens(hw, overrides)
         if scenario.tier != "on_demand":

@@ -14,10 +14,11 @@ def attention_overhead(include_attention_flops, layers, hidden, seq_len, n_activ
     return ratio ** (1.0 - include_attention_flops)
 
 
-@rule(unit="fraction", formula="MFU = base utilisation (hardware, size, cluster) × method efficiency ÷ attention overhead",
-      source="assumptions tables 'mfu_base' and 'method_efficiency' (sources in each row)")
-def mfu(mfu_base, method_efficiency, attention_overhead):
-    return mfu_base * method_efficiency / attention_overhead
+@rule(unit="fraction", formula="MFU = base utilisation (hardware, size, cluster) × method efficiency × precision "
+      "efficiency ÷ attention overhead",
+      source="assumptions tables 'mfu_base', 'method_efficiency' and 'precision_efficiency' (sources in each row)")
+def mfu(mfu_base, method_efficiency, precision_efficiency, attention_overhead):
+    return mfu_base * method_efficiency * precision_efficiency / attention_overhead
 
 
 @rule(unit="FLOP/s", formula="dense peak TFLOP/s × 1e12", source="hardware datasheet (dense, no 2:4 sparsity)")
