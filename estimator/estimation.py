@@ -206,7 +206,7 @@ def _estimate_api(scenario: Scenario, cat: Catalog, spec, overrides: dict[str, A
     api = cat.api_for(spec.id)
     src = f"{api.source} (as of {api.as_of}; {cat.origin('apis', spec.id)})"
     if api.availability:
-        warnings = [*warnings, f"{api.provider} {api.model}: {api.availability}"]
+        warnings = [*warnings, f"Hosted fine-tuning of {api.model} may not be open to you: {api.availability}"]
     given: dict[str, Given] = {
         "training_usd_per_1m_tokens": Given(api.training_usd_per_1m_tokens, "USD/1M tokens", src, "catalog",
                                             f"{api.model} training price"),

@@ -15,6 +15,7 @@ from ..catalog import Catalog
 from ..units import si, usd
 
 STALE_DAYS = 365
+METHOD_NAMES = {"pretrain": "pretraining", "full": "full fine-tuning", "lora": "LoRA", "qlora": "QLoRA"}
 PRICE_QUANTITIES = ("price_usd_per_gpu_hour", "training_usd_per_1m_tokens", "electricity_usd_per_kwh")
 # quantities of the cost chain, in the order the method section explains them, with plain names
 PLAIN = {
@@ -174,14 +175,20 @@ def key_assumptions(comparison) -> list[str]:
             how = f", the {how}" if how.startswith("median") else f" ({how})"
             add(f"GPU rental: {usd(p.value)} per {e.gpu_id} GPU-hour{how}; electricity is included in that price.")
     effs = {}
+    by_gpu: dict[tuple[str, str], dict[float, list[str]]] = {}
     for e in gpu_ests:
         base, eff = _step(e, "mfu_base"), _step(e, "method_efficiency")
         if base is not None and isinstance(base.value, (int, float)):
-            gen = e.values.get("gpu_generation", e.gpu_id)
-            add(f"GPU utilisation: training on {e.gpu_id} ({gen}) uses {base.value:.0%} of the cards' peak speed "
-                f"on useful work (MFU, from published training runs).")
+            gen = str(e.values.get("gpu_generation", e.gpu_id))
+            routes = by_gpu.setdefault((e.gpu_id, gen), {}).setdefault(float(base.value), [])
+            if METHOD_NAMES.get(e.method, e.method) not in routes:
+                routes.append(METHOD_NAMES.get(e.method, e.method))
         if eff is not None and isinstance(eff.value, (int, float)) and eff.value != 1:
             effs[e.method] = eff.value
+    for (gpu, gen), values in by_gpu.items():
+        parts = [f"{v:.0%} for {', '.join(routes)}" for v, routes in values.items()]
+        add(f"GPU utilisation on {gpu} ({gen}), the share of the cards' peak speed that goes to useful work (MFU, "
+            f"fitted to published training runs): {'; '.join(parts)}.")
     if effs:
         pretty = {"lora": "LoRA", "qlora": "QLoRA"}
         add("Adapter methods reach a share of that: " + " and ".join(f"{pretty.get(m, m)} {v:.0%}" for m, v in effs.items())
