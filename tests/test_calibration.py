@@ -83,6 +83,10 @@ def test_qlora_65b_fits_one_48gb_card():
                            overrides={"seq_len": 512})
     assert e.gpus == 1
     assert e.memory_per_gpu_gb < 48
+    # and the tool itself says one 48 GB card (L40S) is enough, headroom included
+    on_48gb = estimator.estimate(method="qlora", model="llama-1-65b", tokens=10e6, gpu="l40s",
+                                 overrides={"seq_len": 512})
+    assert on_48gb.gpus == 1
 
 
 def test_full_finetune_65b_needs_over_780gb():
