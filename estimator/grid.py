@@ -167,7 +167,9 @@ def _one_pass(base: dict[str, Any], inner: dict[str, list[Any]], cat: Catalog):
     v = {k: np.broadcast_to(np.asarray(ev.values[k]), (n,)) for k in p.targets if k in ev.values}
     usable = v["usable_bytes_per_gpu"] / GIB
     fits = np.isfinite(v["gpus_to_fit"]) & (v["memory_per_gpu_gb"] <= usable * (1 + 1e-9))
-    labels = [", ".join(f"{k}={_label(cols[k][i])}" for k in names) for i in range(n)] if names else [""] * n
+    # rows are the cartesian product in C order (np.indices), the same order as itertools.product
+    parts = [[f"{k}={_label(v)}" for v in inner[k]] for k in names]
+    labels = [", ".join(t) for t in itertools.product(*parts)] if names else [""] * n
     frame = pd.DataFrame({
         "name": [f"grid: {lab}" if lab else "grid" for lab in labels],
         "method": scenario.method, "model": p.spec.id, "gpu": gpu_ids, "provider": providers_col, "tier": tiers_col,

@@ -91,3 +91,10 @@ def test_comparison_carries_percentiles_and_report_draws_whiskers(tmp_path):
     assert lora["cost_usd_p10"] < lora["cost_usd"] < lora["cost_usd_p90"]
     html = write_report(c, tmp_path / "r.html", plotlyjs="cdn").read_text(encoding="utf-8")
     assert '"error_x"' in html and "whiskers" in html
+
+
+def test_grid_row_names_match_their_values():
+    g = evaluate_grid({"method": "lora", "model": "llama-3.1-8b", "tokens": "1M"},
+                      {"gpu": ["a100-80gb", "h100-sxm"], "provider": ["aws", "lambda"], "gpus": [1, 8]}, load_catalog())
+    for row in g.to_dict("records"):
+        assert row["name"] == f"grid: gpu={row['gpu']}, provider={row['provider']}, gpus={row['gpus']:g}"
