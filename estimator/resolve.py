@@ -16,9 +16,9 @@ from .schema import Hardware, ModelSpec
 
 # Brown et al. 2020 (GPT-3), Table 2.1: (params, layers, d_model, heads). Used only to give
 # an inline model that states its size but not its shape a published shape of that size.
-GPT3_SHAPES = [
-    (125e6, 12, 768, 12), (350e6, 24, 1024, 16), (760e6, 24, 1536, 16), (1.3e9, 24, 2048, 24),
-    (2.7e9, 32, 2560, 32), (6.7e9, 32, 4096, 32), (13e9, 40, 5140, 40), (175e9, 96, 12288, 96),
+GPT3_SHAPES = [  # (params, n_layers, d_model, n_heads, d_head)
+    (125e6, 12, 768, 12, 64), (350e6, 24, 1024, 16, 64), (760e6, 24, 1536, 16, 96), (1.3e9, 24, 2048, 24, 128),
+    (2.7e9, 32, 2560, 32, 80), (6.7e9, 32, 4096, 32, 128), (13e9, 40, 5140, 40, 128), (175e9, 96, 12288, 96, 128),
 ]
 GPT3_SOURCE = "Brown et al. 2020 (GPT-3) Table 2.1: shape of the model with the nearest parameter count"
 DEFAULT_GPU = "h100-sxm"
@@ -37,12 +37,14 @@ def fill_shape(data: dict[str, Any]) -> list[str]:
     missing = [k for k in ("layers", "hidden", "heads") if data.get(k) is None]
     n = float(data["params"])
     if missing:
-        _, layers, hidden, heads = min(GPT3_SHAPES, key=lambda s: abs(math.log(s[0] / n)))
+        _, layers, hidden, heads, head_dim = min(GPT3_SHAPES, key=lambda s: abs(math.log(s[0] / n)))
         shape = {"layers": layers, "hidden": hidden, "heads": heads}
         if data.get("hidden") is not None and "heads" in missing:
             shape["heads"] = max(1, int(data["hidden"]) // 128)  # head size 128, as most models since GPT-3
         for key in missing:
             data[key] = shape[key]
+        if "heads" in missing and "hidden" in missing and not data.get("head_dim"):
+            data["head_dim"] = head_dim  # GPT-3's d_head is not d_model / n_heads for every size
         warnings.append(f"model shape not given ({', '.join(missing)}): using {GPT3_SOURCE} "
                         f"(layers {data['layers']}, hidden {data['hidden']}, heads {data['heads']})")
     if "layers" not in missing and "hidden" not in missing:

@@ -40,6 +40,32 @@ class CaseResult:
         return self.p10 <= self.reported <= self.p90
 
 
+def load_benchmarks() -> list[dict[str, Any]]:
+    text = (resources.files("estimator.data.validation") / "benchmarks.yaml").read_text(encoding="utf-8")
+    data, _ = load_yaml("estimator/data/validation/benchmarks.yaml", text)
+    return data["benchmarks"]
+
+
+def run_benchmark(b: dict[str, Any], cat: Catalog) -> dict[str, Any]:
+    """Default utilisation for a steady-state benchmark config vs the reported MFU, both on a 6ND basis.
+
+    Reported MFU that counts attention FLOPs is scaled by 6N / (6N + 12·L·h·s) (PaLM app. B); Megatron's
+    2021 A100 'percentage of peak' assumes full recomputation and is scaled by 0.75 (its notes).
+    """
+    e = estimate_scenario(scenario_from({"method": "pretrain", "model": b["model"], "tokens": 1e9, "gpu": b["gpu"],
+                                         "gpus": b["gpus"], "overrides": {"seq_len": b["seq_len"],
+                                                                          "dtype": b["dtype"]}}), cat)
+    v = e.values
+    reported = float(b["reported_mfu"])
+    if b["convention"].startswith("Megatron: % of peak"):
+        reported *= 0.75
+    else:
+        reported *= 6 * v["n_active"] / (6 * v["n_active"] + 12 * v["layers"] * v["hidden"] * v["seq_len"])
+    group = b["id"].split("-")[0] + ("-h100" if "h100" in b["id"] else "-a100")
+    return {"id": b["id"], "group": group, "gpus": b["gpus"], "reported_6nd": reported, "estimated": float(v["mfu"]),
+            "ratio": float(v["mfu"]) / reported, "source": b["source"]}
+
+
 def load_cases() -> list[dict[str, Any]]:
     text = (resources.files("estimator.data.validation") / "cases.yaml").read_text(encoding="utf-8")
     data, _ = load_yaml("estimator/data/validation/cases.yaml", text)
@@ -77,7 +103,9 @@ def run_case(case: dict[str, Any], cat: Catalog, samples: int = 2000) -> CaseRes
 def run_validation(cat: Catalog | None = None, samples: int = 2000) -> tuple[list[CaseResult], dict[str, Any]]:
     cat = cat or load_catalog(use_env=False)
     results = [run_case(c, cat, samples) for c in load_cases()]
-    return results, summarize(results)
+    summary = summarize(results)
+    summary["benchmarks"] = [run_benchmark(b, cat) for b in load_benchmarks()]
+    return results, summary
 
 
 def summarize(results: list[CaseResult]) -> dict[str, Any]:
@@ -147,7 +175,31 @@ def to_markdown(results: list[CaseResult], summary: dict[str, Any]) -> str:
         lines.append(f"| {r.id} | {r.kind} | {rep} | {est} | {err} | {band} | {cov} | {r.source} |")
     lines += ["", "GPU-hours are what each source reports (see the caveats on what each includes in the",
               "sources); memory in GiB per GPU.", ""]
+    lines += benchmark_markdown(summary.get("benchmarks") or [])
     return "\n".join(lines)
+
+
+def benchmark_markdown(rows: list[dict[str, Any]]) -> list[str]:
+    """The steady-state benchmark section: not scored, shows the gap between short benchmark runs and the
+    all-in utilisation the defaults predict (restarts, checkpoints, evaluation, data loading)."""
+    if not rows:
+        return []
+    groups: dict[str, list[float]] = {}
+    for r in rows:
+        groups.setdefault(r["group"], []).append(r["ratio"])
+    out = ["## Steady-state throughput benchmarks (not scored)", "",
+           f"{len(rows)} benchmark configurations from the reference set (Megatron-LM and llm-foundry tables; four",
+           "Megatron sequence-parallel rows state no GPU count and cannot be recomputed). Each is recomputed from",
+           "its model size, GPU type and count, sequence length and precision; the reported MFU is put on the same",
+           "6ND basis (attention FLOPs removed; Megatron 2021's full-recomputation figure × 0.75). The defaults",
+           "predict all-in utilisation of whole runs, so they should sit below these short benchmark runs:",
+           "", "| source | configurations | median estimated / reported |", "|---|---:|---:|"]
+    for g, ratios in sorted(groups.items()):
+        out.append(f"| {g} | {len(ratios)} | {statistics.median(ratios):.2f} |")
+    out += ["", "| benchmark | GPUs | reported MFU (6ND basis) | default all-in MFU | ratio |", "|---|---:|---:|---:|---:|"]
+    out += [f"| {r['id']} | {r['gpus']:,} | {r['reported_6nd']:.3f} | {r['estimated']:.3f} | {r['ratio']:.2f} |"
+            for r in rows]
+    return [*out, ""]
 
 
 def write_markdown(path: str = "docs/validation.md", samples: int = 2000) -> tuple[str, dict[str, Any]]:

@@ -39,3 +39,11 @@ def test_committed_report_is_current(validation):
     committed = (Path(__file__).resolve().parent.parent / "docs" / "validation.md").read_text(encoding="utf-8")
     results, summary = run_validation(samples=2000)
     assert committed == to_markdown(results, summary)
+
+
+def test_every_benchmark_with_a_gpu_count_is_recomputed(validation):
+    """Issue 5: the steady-state benchmark tables are recomputed too (reported, not scored)."""
+    _, summary = validation
+    rows = summary["benchmarks"]
+    assert len(rows) == 49
+    assert all(0 < r["estimated"] < 1 and 0 < r["reported_6nd"] < 1 for r in rows)
