@@ -137,6 +137,11 @@ def compare(scenarios, datasets, tokens, model, gpu, provider, report_path, plot
         report_path = report_path or "reports/comparison.html"
     result = run_compare(scenarios, dataset=dataset, model=model, gpu=gpu, provider=provider, tokens=tokens,
                          catalog=list(catalogs), overrides=_parse_sets(sets))
+    path = None
+    if report_path:  # written before printing, so a closed pipe (`| head`) cannot lose it
+        from .report import write_report
+
+        path = write_report(result, report_path, plotlyjs=plotlyjs)
     frame = result.to_frame()
     if fmt == "table":
         click.echo(render_rows(human_rows(frame), "table"))
@@ -146,10 +151,7 @@ def compare(scenarios, datasets, tokens, model, gpu, provider, report_path, plot
         click.echo(to_json({"scenarios": frame.to_dict("records"), "headline": result.headline(), "notes": result.notes}))
     else:
         click.echo(render_rows(frame.to_dict("records"), fmt))
-    if report_path:
-        from .report import write_report
-
-        path = write_report(result, report_path, plotlyjs=plotlyjs)
+    if path:
         click.echo(f"report: {path}", err=True)
 
 
