@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .catalog import Catalog, load_catalog
+from .catalog import Catalog
 from .errors import ConfigurationError, EstimatorError
-from .estimation import Estimate, estimate_scenario
+from .estimation import Estimate, estimate_scenario, resolve_catalog
 from .grid import evaluate_grid, scenario_from
 from .resolve import DEFAULT_GPU
 from .scenario import Scenario
@@ -171,7 +171,7 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
     cannot run (e.g. does not fit the GPU) is left out with a note; in a scenario file it is an error.
     uncertainty: P10/P90 of time, GPU-hours and cost per scenario (seeded Monte Carlo; see estimate()).
     """
-    cat = catalog if isinstance(catalog, Catalog) else load_catalog(list(catalog or []))
+    cat = resolve_catalog(catalog)
     if tokens is not None and dataset:
         raise ConfigurationError("give either tokens or a dataset, not both")
     notes: list[str] = []

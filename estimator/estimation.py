@@ -38,7 +38,7 @@ GPU_OUTPUTS = [
 ]
 API_OUTPUTS = ["billed_tokens", "api_cost_usd"]
 
-def _resolve_catalog(catalog: Catalog | Sequence[str] | str | None) -> Catalog:
+def resolve_catalog(catalog: Catalog | Sequence[str] | str | None) -> Catalog:
     if isinstance(catalog, Catalog):
         return catalog
     if catalog is None:
@@ -63,7 +63,7 @@ def estimate(method: str, model: str | dict[str, Any], tokens: float | str | Non
     scenario = Scenario(method=method, model=model, tokens=tokens, epochs=epochs, gpu=gpu, gpus=gpus,
                         deadline_hours=deadline, provider=provider, tier=tier, region=region, dataset=dataset,
                         overrides=dict(overrides or {}), name=name, packing=packing)
-    return estimate_scenario(scenario, _resolve_catalog(catalog), uncertainty=uncertainty, samples=samples, seed=seed)
+    return estimate_scenario(scenario, resolve_catalog(catalog), uncertainty=uncertainty, samples=samples, seed=seed)
 
 
 @dataclass

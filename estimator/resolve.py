@@ -25,7 +25,8 @@ DEFAULT_GPU = "h100-sxm"
 
 
 def fill_shape(data: dict[str, Any]) -> list[str]:
-    """Give a model that states only its size the published shape of the GPT-3 model nearest in size.
+    """Give a model that states only its size the published shape of the GPT-3 model nearest in size
+    (and GPT-2/3's vocabulary when none is given).
 
     Also checks that a stated size and shape agree (within 10× of 12·L·h², Kaplan et al. 2020
     Table 1: N ≈ 12·n_layer·d_model² without embeddings): '--params 7' with 32 × 4096 is a typo.
@@ -53,6 +54,9 @@ def fill_shape(data: dict[str, Any]) -> list[str]:
             raise ConfigurationError(
                 f"params {n:.3g} does not match the shape ({data['layers']} layers × hidden {data['hidden']} "
                 f"implies about {implied:.3g}: 12·L·h²); check the units (e.g. 7B, not 7)")
+    if data.get("vocab") is None:
+        data["vocab"] = 50257
+        warnings.append("vocab not given: using 50,257 (GPT-2/GPT-3 BPE) for the logits memory")
     return warnings
 
 
@@ -74,9 +78,6 @@ def inline_model(spec: dict[str, Any]) -> tuple[ModelSpec, list[str]]:
     data.setdefault("name", data.get("id", "custom"))
     data.setdefault("source", "inline model spec given by the user")
     data.setdefault("as_of", dt.date.today().isoformat())
-    if "vocab" not in data:
-        data["vocab"] = 50257
-        warnings.append("vocab not given: using 50,257 (GPT-2/GPT-3 BPE) for the logits memory")
     try:
         return ModelSpec.model_validate(data), warnings
     except ValidationError as exc:
@@ -91,9 +92,6 @@ def complete_catalog_model(model: ModelSpec) -> tuple[ModelSpec, list[str]]:
         return model, []
     data = model.model_dump()
     warnings = fill_shape(data)
-    if data.get("vocab") is None:
-        data["vocab"] = 50257
-        warnings.append("vocab not given: using 50,257 (GPT-2/GPT-3 BPE) for the logits memory")
     return ModelSpec.model_validate(data), [f"{model.id}: {w}" for w in warnings]
 
 
