@@ -44,7 +44,14 @@ def sanity_warnings(values: dict[str, Any], scenario: Scenario, hw: Any, context
     return out
 
 
+def fits(values: dict[str, Any]) -> Any:
+    """Whether the plan fits in memory (scalar or per grid row): some GPU count fits, and the chosen one does."""
+    usable_gb = values["usable_bytes_per_gpu"] / GIB
+    return np.isfinite(values["gpus_to_fit"]) & (values["memory_per_gpu_gb"] <= usable_gb * (1 + 1e-9))
+
+
 def check_fit(values: dict[str, Any], model_id: str, gpu_id: str, scenario: Scenario) -> None:
+    """Raise a one-line error, saying by how much, when the plan does not fit."""
     usable_gb = values["usable_bytes_per_gpu"] / GIB
     if np.ndim(values["gpus_to_fit"]) == 0 and math.isinf(values["gpus_to_fit"]):
         _, replicated = zero_split(values["zero_stage"], values["weight_bytes"], values["gradient_bytes"],

@@ -10,13 +10,13 @@ import numpy as np
 
 from .bounds import check_value
 from .catalog import Catalog
+from .checks import fits as fits_in_memory
 from .engine import Given, evaluate
 from .errors import ConfigurationError, EstimatorError
 from .estimation import prepare
 from .providers import deadline_provider
 from .resolve import OWNED, energy_givens, hardware_givens
 from .rules import REGISTRY
-from .rules.memory import GIB
 from .scenario import TIERS, Scenario
 from .units import parse_duration_hours, parse_number
 
@@ -165,8 +165,7 @@ def _one_pass(base: dict[str, Any], inner: dict[str, list[Any]], cat: Catalog):
             p.overrides[key] = np.asarray(values)[index[names.index(key)]]
     ev = evaluate(REGISTRY, p.targets, p.given, p.overrides, p.providers)
     v = {k: np.broadcast_to(np.asarray(ev.values[k]), (n,)) for k in p.targets if k in ev.values}
-    usable = v["usable_bytes_per_gpu"] / GIB
-    fits = np.isfinite(v["gpus_to_fit"]) & (v["memory_per_gpu_gb"] <= usable * (1 + 1e-9))
+    fits = fits_in_memory(v)
     # rows are the cartesian product in C order (np.indices), the same order as itertools.product
     parts = [[f"{k}={_label(v)}" for v in inner[k]] for k in names]
     labels = [", ".join(t) for t in itertools.product(*parts)] if names else [""] * n
