@@ -14,10 +14,10 @@ import time
 
 import numpy as np
 
-from estimator.catalog import load_catalog
+from estimator.catalog.loader import load_catalog
 from estimator.errors import EstimatorError
-from estimator.estimation import estimate_scenario
-from estimator.grid import evaluate_grid, scenario_from
+from estimator.plan.estimation import estimate_scenario
+from estimator.plan.grid import evaluate_grid, scenario_from
 
 
 def main() -> None:

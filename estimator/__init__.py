@@ -13,22 +13,22 @@ __version__ = "0.1.0"
 __all__ = ["estimate", "Estimate", "compare", "Comparison", "Scenario", "load_catalog", "Catalog", "count_tokens", "DatasetProfile",
            "EstimatorError", "CatalogError", "UnknownIdError", "ConfigurationError", "DatasetError"]
 
-from .errors import CatalogError, ConfigurationError, DatasetError, EstimatorError, UnknownIdError
+from estimator.errors import CatalogError, ConfigurationError, DatasetError, EstimatorError, UnknownIdError
 
 if TYPE_CHECKING:
-    from .catalog import Catalog, load_catalog
-    from .comparison import Comparison, compare
-    from .estimation import estimate
-    from .result import Estimate
-    from .scenario import Scenario
-    from .tokens import DatasetProfile, count_tokens
+    from estimator.catalog.loader import Catalog, load_catalog
+    from estimator.plan.comparison import Comparison, compare
+    from estimator.plan.estimation import estimate
+    from estimator.plan.result import Estimate
+    from estimator.plan.scenario import Scenario
+    from estimator.tokens import DatasetProfile, count_tokens
 
 _LAZY = {
-    "estimate": ("estimation", "estimate"), "Estimate": ("result", "Estimate"),
-    "Scenario": ("scenario", "Scenario"), "load_catalog": ("catalog", "load_catalog"),
+    "estimate": ("plan.estimation", "estimate"), "Estimate": ("plan.result", "Estimate"),
+    "Scenario": ("plan.scenario", "Scenario"), "load_catalog": ("catalog", "load_catalog"),
     "Catalog": ("catalog", "Catalog"), "count_tokens": ("tokens", "count_tokens"),
-    "DatasetProfile": ("tokens", "DatasetProfile"), "compare": ("comparison", "compare"),
-    "Comparison": ("comparison", "Comparison"),
+    "DatasetProfile": ("tokens", "DatasetProfile"), "compare": ("plan.comparison", "compare"),
+    "Comparison": ("plan.comparison", "Comparison"),
 }
 
 

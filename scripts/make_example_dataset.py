@@ -8,7 +8,7 @@ import json
 import random
 from pathlib import Path
 
-from estimator.catalog import load_catalog
+from estimator.catalog.loader import load_catalog
 
 SYSTEM = "You are a concise assistant that answers questions about language models and AI accelerators."
 

@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 import estimator
-from estimator.catalog import validate_file
+from estimator.catalog.loader import validate_file
 from estimator.cli import cli
 
 B = ["estimate", "--method", "lora", "--model", "llama-3.1-8b", "--tokens", "10M", "--gpu", "h100-sxm"]
@@ -75,7 +75,7 @@ def test_catalog_validate_rejects_values_that_break_estimates(tmp_path, body, te
 
 
 def test_bundled_assumption_values_respect_their_bounds():
-    from estimator.catalog import load_catalog
+    from estimator.catalog.loader import load_catalog
 
     for name, table in load_catalog().assumptions.items():
         assert table.bounds or table.choices, f"{name} declares no bounds or choices"
@@ -154,7 +154,7 @@ def test_default_compare_leaves_out_routes_that_cannot_run():
 
 
 def test_unexpected_errors_are_one_line(monkeypatch):
-    import estimator.estimation as est
+    import estimator.plan.estimation as est
 
     def boom(*a, **k):
         raise RuntimeError("kaboom")

@@ -60,8 +60,8 @@ def main_job_report(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory) -> Path:
-    from estimator.comparison import compare
-    from estimator.report import write_report
+    from estimator.plan.comparison import compare
+    from estimator.present.report import write_report
     from estimator.tokens import count_tokens
 
     tmp = tmp_path_factory.mktemp("browser")

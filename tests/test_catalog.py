@@ -2,7 +2,7 @@
 
 import pytest
 
-from estimator.catalog import load_catalog, validate_file
+from estimator.catalog.loader import load_catalog, validate_file
 from estimator.errors import CatalogError, UnknownIdError
 
 REQUIRED_MODELS = """llama-2-7b llama-2-13b llama-2-70b llama-3.1-8b llama-3.1-70b llama-3.1-405b llama-3.2-1b

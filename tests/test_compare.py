@@ -6,10 +6,10 @@ import pytest
 from click.testing import CliRunner
 
 import estimator
-from estimator.catalog import load_catalog
+from estimator.catalog.loader import load_catalog
 from estimator.cli import cli
-from estimator.comparison import compare
-from estimator.grid import evaluate_grid
+from estimator.plan.comparison import compare
+from estimator.plan.grid import evaluate_grid
 
 
 def test_default_routes_for_a_model():
@@ -83,7 +83,7 @@ def test_cli_compare_table_and_json():
 
 def test_comparison_carries_percentiles_and_report_draws_whiskers(tmp_path):
     """Issue 5: P10-P90 per scenario in the frame, drawn as error bars on the cost chart."""
-    from estimator.report import write_report
+    from estimator.present.report import write_report
 
     c = compare(model="llama-3.1-8b", tokens="20M")
     frame = c.to_frame()

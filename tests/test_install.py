@@ -51,7 +51,7 @@ def test_installed_command_runs_from_unrelated_directory(installed, tmp_path):
                           "--gpu", "a100-80gb", "--gpus", "2000", "--format", "json"],
                          cwd=tmp_path, env=_clean_env(), capture_output=True, text=True, check=True)
     assert abs(json.loads(out.stdout)["gpu_hours"] / 1_720_320 - 1) < 0.25
-    code = ("import estimator, estimator.catalog as c; cat = estimator.load_catalog(); "
+    code = ("import estimator, estimator.catalog.loader as c; cat = estimator.load_catalog(); "
             "assert 'site-packages' in c.__file__, c.__file__; print(len(cat.models), len(cat.gpu_prices))")
     out = subprocess.run([str(env_dir / "bin" / "python"), "-c", code], cwd=tmp_path, env=_clean_env(),
                          capture_output=True, text=True, check=True)

@@ -23,7 +23,7 @@ def no_network(monkeypatch):
 
 
 def test_estimates_and_catalog_run_offline(no_network):
-    from estimator.catalog import _bundled
+    from estimator.catalog.loader import _bundled
     from estimator.cli import cli
 
     _bundled.cache_clear()

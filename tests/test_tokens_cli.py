@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from estimator.cli_count import count
+from estimator.cli.count import count
 
 
 def write_chat(path, n=10):
@@ -59,8 +59,8 @@ def test_strict_fails_with_file_and_line(tmp_path):
 
 
 def test_model_sets_tokenizer_context_and_cap(tmp_path):
-    pytest.importorskip("estimator.catalog")
-    from estimator.catalog import load_catalog
+    pytest.importorskip("estimator.catalog.loader")
+    from estimator.catalog.loader import load_catalog
 
     cat = load_catalog()
     model = cat.model("gpt-4o-mini")
@@ -74,7 +74,7 @@ def test_model_sets_tokenizer_context_and_cap(tmp_path):
 
 
 def test_unknown_model_is_a_one_line_error(tmp_path):
-    pytest.importorskip("estimator.catalog")
+    pytest.importorskip("estimator.catalog.loader")
     result = CliRunner().invoke(count, [str(write_chat(tmp_path / "c.jsonl")), "--model", "no-such-model-xyz"])
     assert result.exit_code != 0 and result.output.startswith("Error:") and "Traceback" not in result.output
 

@@ -9,7 +9,7 @@ import json
 
 from click.testing import CliRunner
 
-from estimator.cli_count import count
+from estimator.cli.count import count
 from estimator.tokens import count_tokens
 
 SYSTEM = "You are a happy assistant that puts a positive spin on everything."

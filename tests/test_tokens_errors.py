@@ -6,7 +6,7 @@ import tracemalloc
 import pytest
 from click.testing import CliRunner
 
-from estimator.cli_count import count
+from estimator.cli.count import count
 from estimator.errors import DatasetError, EstimatorError
 from estimator.tokens import count_tokens
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from estimator.validation import run_validation, to_markdown
+from estimator.plan.validation import run_validation, to_markdown
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,7 @@ def default_epochs(n_examples: int) -> int:
 
 
 # ---- rules ------------------------------------------------------------------------------
-from .base import rule  # noqa: E402  (kept below the plain helpers above)
+from estimator.rules.base import rule  # noqa: E402  (kept below the plain helpers above)
 
 
 @rule(unit="tokens", formula="Σ_examples min(cap, tokens) × epochs",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine import Registry
+from estimator.rules.registry import Registry
 
 REGISTRY = Registry()
 rule = REGISTRY.rule

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import PEFT, is_in, rule
+from estimator.rules.base import PEFT, is_in, rule
 
 
 @rule(unit="FLOP/param/token", formula="6 for pretrain/full (forward 2 + backward 4); 4 for LoRA/QLoRA "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import rule
+from estimator.rules.base import rule
 
 
 @rule(unit="USD", formula="GPU-hours × price per GPU-hour", source="price table (provider, GPU, tier)")

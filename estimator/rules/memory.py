@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import PEFT, is_in, rule
+from estimator.rules.base import PEFT, is_in, rule
 
 GIB = 2.0**30
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import rule
+from estimator.rules.base import rule
 
 
 @rule(unit="ratio", formula="(1 + 2·L·h·s/N) / (1 + 2·L·h·s_ref/N): attention work per token (12·L·h·s, PaLM "

@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from .engine import Given
-from .errors import ConfigurationError
-from .schema import Assumption
+from estimator.catalog.schema import Assumption
+from estimator.errors import ConfigurationError
+from estimator.plan.engine import Given
 
 CMP = re.compile(r"^\s*(>=|<=|>|<|==|!=)\s*([-+0-9.eE]+)\s*$")
 _OPS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "==": operator.eq, "!=": operator.ne}

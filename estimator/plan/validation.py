@@ -13,12 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from .catalog import Catalog, load_catalog
-from .engine import evaluate
-from .estimation import estimate_scenario, prepare
-from .grid import scenario_from
-from .rules import REGISTRY
-from .yamlio import load_yaml
+from estimator.catalog.loader import Catalog, load_catalog
+from estimator.catalog.yamlio import load_yaml
+from estimator.plan.engine import evaluate
+from estimator.plan.estimation import estimate_scenario, prepare
+from estimator.plan.grid import scenario_from
+from estimator.rules import REGISTRY
 
 
 @dataclass
@@ -203,7 +203,7 @@ def benchmark_markdown(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def write_markdown(path: str = "docs/validation.md", samples: int = 2000) -> tuple[str, dict[str, Any]]:
-    from .atomic import write_text_atomic
+    from estimator.atomic import write_text_atomic
 
     results, summary = run_validation(samples=samples)
     write_text_atomic(path, to_markdown(results, summary))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .engine import Given
+from estimator.plan.engine import Given
 
 
 @dataclass
@@ -39,7 +39,7 @@ def _fingerprint(paths: tuple[str, ...]) -> tuple:
 @functools.lru_cache(maxsize=32)
 def _count(fingerprint: tuple, encoding: str, factor: float, approximate: bool, chat_format: Any,
            context: int | None, example_cap: int | None, seq_len: int | None, micro_batch: int):
-    from .tokens import count_tokens
+    from estimator.tokens import count_tokens
 
     return count_tokens([p for p, _, _ in fingerprint], encoding=encoding, factor=factor, approximate=approximate,
                         chat_format=chat_format, context=context, example_cap=example_cap, seq_len=seq_len,
@@ -87,7 +87,7 @@ def dataset_tokens(dataset: Any, spec: Any, method: str, *, example_cap: int | N
         warnings.append(f"{d['over_context_examples']:,} examples exceed {spec.id}'s {spec.context:,}-token context")
     counts = d["finding_counts"]
     if counts:
-        from .tokens.findings import ERROR_KINDS
+        from estimator.tokens.findings import ERROR_KINDS
 
         ranked = sorted(d["findings"], key=lambda f: f["kind"] not in ERROR_KINDS)  # errors first, then file order
         first = ranked[0] if ranked else None

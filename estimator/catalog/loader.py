@@ -14,8 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import CatalogError, UnknownIdError
-from .schema import (
+from estimator.catalog.schema import (
     TABLES,
     ApiPrice,
     Assumption,
@@ -24,7 +23,8 @@ from .schema import (
     Hardware,
     ModelSpec,
 )
-from .yamlio import line_of, load_yaml
+from estimator.catalog.yamlio import line_of, load_yaml
+from estimator.errors import CatalogError, UnknownIdError
 
 SPEC_FILES = ("models.yaml", "hardware.yaml", "assumptions.yaml")
 PRICING_FILES = ("gpu_prices.yaml", "apis.yaml", "energy.yaml")
@@ -240,7 +240,7 @@ def _bundled_files() -> list[tuple[str, str]]:
         try:
             root = resources.files(package)
         except ModuleNotFoundError:  # running from a source tree without install
-            root = Path(__file__).resolve().parent.parent / "pricing"
+            root = Path(__file__).resolve().parents[2] / "pricing"
         for name in names:
             res = root / name
             out.append((f"{package.replace('.', '/')}/{name}", res.read_text(encoding="utf-8")))

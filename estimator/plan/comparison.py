@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .catalog import Catalog
-from .errors import ConfigurationError, EstimatorError
-from .estimation import Estimate, estimate_scenario, resolve_catalog
-from .grid import evaluate_grid, scenario_from
-from .resolve import DEFAULT_GPU
-from .scenario import Scenario
-from .yamlio import line_of, load_yaml
+from estimator.catalog.loader import Catalog
+from estimator.catalog.yamlio import line_of, load_yaml
+from estimator.errors import ConfigurationError, EstimatorError
+from estimator.plan.estimation import Estimate, estimate_scenario, resolve_catalog
+from estimator.plan.givens import DEFAULT_GPU
+from estimator.plan.grid import evaluate_grid, scenario_from
+from estimator.plan.scenario import Scenario
 
 DEFAULT_MODEL = "llama-3.1-8b"
 
@@ -111,7 +111,7 @@ def default_scenarios(model: str | None, tokens: Any, dataset: Any, gpu: str | N
         notes.append(f"{spec.id} is API-only: only the hosted route applies")
         return [{"name": f"Hosted API ({spec.id})", "method": "api", "model": spec.id, **data}], notes
     common = {"model": spec.id, "gpu": gpu or DEFAULT_GPU, "provider": provider}
-    from .assumptions import facts_needed, lookup
+    from estimator.plan.assumptions import facts_needed, lookup
 
     table = cat.assumption("tokens_per_param_optimal")
     facts = {"method": "pretrain", "n_params": spec.params, "model_family": spec.family or spec.id}

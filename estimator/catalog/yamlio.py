@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from .errors import CatalogError
+from estimator.errors import CatalogError
 
 Path_ = tuple[Any, ...]
 

@@ -6,10 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from . import assumptions as at
-from .catalog import Catalog
-from .engine import Evaluation, Given
-from .rules.base import scalar
+from estimator.catalog.loader import Catalog
+from estimator.plan import assumptions as at
+from estimator.plan.engine import Evaluation, Given
+from estimator.rules.base import scalar
 
 
 def assumption_provider(cat: Catalog, name: str, transform=None, extra_needs: tuple[str, ...] = ()):
@@ -67,8 +67,8 @@ def deadline_provider(cat: Catalog, deadline_hours: Any, given: dict[str, Given]
     thresholds is tried at its own MFU (evaluated through the rules, as the estimate itself does) and
     the smallest count that meets the deadline wins.
     """
-    from .engine import evaluate
-    from .rules import REGISTRY
+    from estimator.plan.engine import evaluate
+    from estimator.rules import REGISTRY
 
     needs = ("gpus_to_fit", "train_flops", "peak_flops_per_gpu")
     bands = [1.0, *gpu_breakpoints(cat)]

@@ -6,9 +6,9 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .errors import ConfigurationError
-from .schema import METHODS
-from .units import parse_duration_hours, parse_number
+from estimator.catalog.schema import METHODS
+from estimator.errors import ConfigurationError
+from estimator.units import parse_duration_hours, parse_number
 
 TIERS = ("on_demand", "spot", "reserved", "capacity_block")
 

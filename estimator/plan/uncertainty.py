@@ -6,10 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from . import assumptions as at
-from .catalog import Catalog
-from .engine import evaluate
-from .rules import REGISTRY
+from estimator.catalog.loader import Catalog
+from estimator.plan import assumptions as at
+from estimator.plan.engine import evaluate
+from estimator.rules import REGISTRY
 
 Z90 = 1.2815515655446004  # standard normal 90th percentile
 OUTPUTS = ("wall_clock_hours", "gpu_hours", "cost_usd")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .units import si, usd
+from estimator.units import si, usd
 
 
 def days_text(x: Any) -> str:

@@ -9,24 +9,14 @@ the same registry evaluates one scenario (floats) or a grid (numpy arrays).
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from .errors import ConfigurationError
-
-
-@dataclass(frozen=True)
-class Rule:
-    name: str
-    func: Callable[..., Any]
-    inputs: tuple[str, ...]
-    formula: str
-    source: str
-    unit: str
+from estimator.errors import ConfigurationError
+from estimator.rules.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -49,24 +39,6 @@ class Step:
     formula: str
     inputs: tuple[str, ...]
     source: str
-
-
-class Registry:
-    def __init__(self) -> None:
-        self.rules: dict[str, Rule] = {}
-
-    def rule(self, *, unit: str, formula: str, source: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        """Register `func` as the rule producing the quantity named like the function."""
-
-        def register(func: Callable[..., Any]) -> Callable[..., Any]:
-            name = func.__name__
-            if name in self.rules:
-                raise ValueError(f"rule '{name}' is registered twice")
-            inputs = tuple(inspect.signature(func).parameters)
-            self.rules[name] = Rule(name, func, inputs, formula, source, unit)
-            return func
-
-        return register
 
 
 @dataclass

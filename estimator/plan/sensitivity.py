@@ -17,11 +17,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .assumptions import value_range
-from .catalog import Catalog, load_catalog
-from .errors import EstimatorError
-from .estimation import Estimate, estimate_scenario
-from .scenario import Scenario
+from estimator.catalog.loader import Catalog, load_catalog
+from estimator.errors import EstimatorError
+from estimator.plan.assumptions import value_range
+from estimator.plan.estimation import Estimate, estimate_scenario
+from estimator.plan.scenario import Scenario
 
 TOKENS_SPAN = 0.25
 EPOCHS_STEP = 1.0

@@ -6,13 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import assumptions as at
-from .catalog import Catalog, load_catalog
-from .checks import check_fit, sanity_warnings
-from .engine import Given, evaluate
-from .errors import ConfigurationError
-from .providers import assumption_provider, cap_seq_len, deadline_provider, fit_provider
-from .resolve import (
+from estimator.catalog.loader import Catalog, load_catalog
+from estimator.errors import ConfigurationError
+from estimator.plan import assumptions as at
+from estimator.plan.checks import check_fit, sanity_warnings
+from estimator.plan.engine import Given, evaluate
+from estimator.plan.givens import (
     DEFAULT_GPU,
     OWNED,
     complete_catalog_model,
@@ -23,11 +22,12 @@ from .resolve import (
     owned_givens,
     price_given,
 )
-from .result import Estimate
-from .rules import REGISTRY
-from .rules.base import scalar
-from .scenario import Scenario
-from .units import si
+from estimator.plan.providers import assumption_provider, cap_seq_len, deadline_provider, fit_provider
+from estimator.plan.result import Estimate
+from estimator.plan.scenario import Scenario
+from estimator.rules import REGISTRY
+from estimator.rules.base import scalar
+from estimator.units import si
 
 GPU_OUTPUTS = [
     "train_tokens", "train_flops", "hardware_flops", "trainable_params", "lora_params",
@@ -143,7 +143,7 @@ def prepare(scenario: Scenario, cat: Catalog) -> Prepared:
     if scenario.tokens is None:
         # The packing length is the run's own seq_len and micro-batch, resolved by the same providers
         # (tables, overrides, the context cap) the estimate uses.
-        from .dataset_tokens import dataset_tokens
+        from estimator.plan.dataset_tokens import dataset_tokens
 
         ev = evaluate(REGISTRY, ["seq_len", "micro_batch"], given, overrides, providers)
         dt = dataset_tokens(scenario.dataset, spec, scenario.method, example_cap=None,
@@ -189,7 +189,7 @@ def estimate_scenario(scenario: Scenario, cat: Catalog, *, uncertainty: bool = F
     result = Estimate(scenario, p.spec.id, p.hw.id, values, units, ev.trace_for(p.targets), warnings,
                       profile=p.profile)
     if uncertainty:
-        from .uncertainty import simulate
+        from estimator.plan.uncertainty import simulate
 
         result.uncertainty = simulate(result, cat, p, samples=samples, seed=seed)
     return result
@@ -197,7 +197,7 @@ def estimate_scenario(scenario: Scenario, cat: Catalog, *, uncertainty: bool = F
 
 def _numeric_overrides(overrides: dict[str, Any], cat: Catalog) -> dict[str, Any]:
     """Parse and range-check every override (one-line error naming the value and the allowed range)."""
-    from .bounds import check_value
+    from estimator.catalog.bounds import check_value
 
     return {key: check_value(key, value, cat, "--set") for key, value in overrides.items()}
 
@@ -216,7 +216,7 @@ def _estimate_api(scenario: Scenario, cat: Catalog, spec, overrides: dict[str, A
         given["billed_tokens_per_epoch"] = Given(scenario.tokens, "tokens", "scenario", "input",
                                                  "tokens per epoch as given (no per-example cap applied)")
     else:
-        from .dataset_tokens import dataset_tokens
+        from estimator.plan.dataset_tokens import dataset_tokens
 
         dt = dataset_tokens(scenario.dataset, spec, "api", example_cap=api.max_example_tokens, seq_len=None)
         given["billed_tokens_per_epoch"] = dt.tokens

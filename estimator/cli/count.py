@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from estimator.cli_errors import friendly_errors
-from estimator.render import FORMATS
+from estimator.cli.errors import friendly_errors
+from estimator.present.render import FORMATS
 
 FORMATS_IN = ("jsonl", "json", "text", "lines", "csv", "tsv", "parquet")
 ENCODING_NAMES = ("cl100k_base", "o200k_base", "p50k_base", "r50k_base")
@@ -13,8 +13,8 @@ ENCODING_NAMES = ("cl100k_base", "o200k_base", "p50k_base", "r50k_base")
 
 def model_settings(model_id: str, catalogs: tuple[str, ...] = ()) -> dict:
     """Tokenizer, chat overhead, context and billing cap the catalog declares for a model."""
-    from estimator.catalog import load_catalog
-    from estimator.dataset_tokens import tokenizer_settings
+    from estimator.catalog.loader import load_catalog
+    from estimator.plan.dataset_tokens import tokenizer_settings
 
     cat = load_catalog(list(catalogs))
     m = cat.model(model_id)
@@ -47,7 +47,7 @@ def model_settings(model_id: str, catalogs: tuple[str, ...] = ()) -> dict:
 def count(paths, model_id, encoding, format_in, column, example_cap, seq_len, micro_batch, workers, sample,
           sample_bytes, seed, strict, quiet, tokenizer_file, catalogs, fmt):
     """Count the tokens of a dataset (files, directories, globs) and what training on it bills."""
-    from estimator.render import render_record, render_rows, to_json
+    from estimator.present.render import render_record, render_rows, to_json
     from estimator.tokens import count_tokens
 
     if sample is not None and sample_bytes is not None:

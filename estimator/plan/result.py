@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from .engine import Step
-from .scenario import Scenario
-from .units import co2, hours, usd, with_unit
+from estimator.plan.engine import Step
+from estimator.plan.scenario import Scenario
+from estimator.units import co2, hours, usd, with_unit
 
 # Keys of to_dict(), in order (units in Estimate.units).
 HEADLINE = ["train_flops", "gpus", "memory_per_gpu_gb", "wall_clock_hours", "gpu_hours", "cost_usd",
@@ -82,7 +82,7 @@ class Estimate:
         """Per-GPU memory by component (GB, 2^30 bytes) after ZeRO sharding, and the usable capacity."""
         if self.method == "api":
             return {}
-        from .rules.memory import GIB, states_per_gpu
+        from estimator.rules.memory import GIB, states_per_gpu
 
         v = self.values
         states = states_per_gpu(v["zero_stage"], v["weight_bytes"], v["gradient_bytes"], v["optimizer_bytes"], v["gpus"])

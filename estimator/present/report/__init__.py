@@ -1,5 +1,5 @@
 """Stakeholder HTML report of a Comparison: summary, scenario table, plotly charts, sources, method."""
 
-from .html import render_report, write_report
+from estimator.present.report.html import render_report, write_report
 
 __all__ = ["render_report", "write_report"]

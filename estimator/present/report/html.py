@@ -10,13 +10,13 @@ from typing import Any
 
 import plotly.io as pio
 
-from ..atomic import write_text_atomic
-from ..catalog import Catalog, load_catalog
-from ..sensitivity import sensitivities
-from ..units import si, usd
-from . import charts
-from .facts import Summary, assumption_rows, method_rows, names, ratio_text, summary, time_text
-from .style import CSS
+from estimator.atomic import write_text_atomic
+from estimator.catalog.loader import Catalog, load_catalog
+from estimator.plan.sensitivity import sensitivities
+from estimator.present.report import charts
+from estimator.present.report.facts import Summary, assumption_rows, method_rows, names, ratio_text, summary, time_text
+from estimator.present.report.style import CSS
+from estimator.units import si, usd
 
 PLOTLYJS = ("inline", "cdn")
 MAX_TABLE_ROWS = 200

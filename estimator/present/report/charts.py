@@ -11,8 +11,8 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..units import usd
-from .facts import count_text, grid_label, is_viable, pareto_front, time_text
+from estimator.present.report.facts import count_text, grid_label, is_viable, pareto_front, time_text
+from estimator.units import usd
 
 UNUSABLE = "not a usable model: far too few tokens"
 UNUSABLE_SHORT = "not usable"

@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from .catalog import Catalog
-from .errors import ConfigurationError
-from .units import parse_number
+from estimator.catalog.loader import Catalog
+from estimator.errors import ConfigurationError
+from estimator.units import parse_number
 
 # Quantities that are not assumption tables but may be overridden: (low, high, integer, low_exclusive).
 QUANTITIES: dict[str, tuple[float, float, bool, bool]] = {
@@ -37,7 +37,7 @@ QUANTITIES: dict[str, tuple[float, float, bool, bool]] = {
 
 
 def known_names(cat: Catalog) -> list[str]:
-    from .rules import REGISTRY
+    from estimator.rules import REGISTRY
 
     return sorted(set(REGISTRY.rules) | set(cat.assumptions) | set(QUANTITIES))
 

@@ -8,11 +8,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .catalog import Catalog
-from .engine import Given
-from .errors import ConfigurationError
-from .scenario import Scenario
-from .schema import Hardware, ModelSpec
+from estimator.catalog.loader import Catalog
+from estimator.catalog.schema import Hardware, ModelSpec
+from estimator.errors import ConfigurationError
+from estimator.plan.engine import Given
+from estimator.plan.scenario import Scenario
 
 # Brown et al. 2020 (GPT-3), Table 2.1: (params, layers, d_model, heads). Used only to give
 # an inline model that states its size but not its shape a published shape of that size.
@@ -62,7 +62,7 @@ def fill_shape(data: dict[str, Any]) -> list[str]:
 
 def inline_model(spec: dict[str, Any]) -> tuple[ModelSpec, list[str]]:
     """A model given as a dict ({'params': 7e9, 'layers': 32, ...}); missing shape filled from GPT-3."""
-    from .units import parse_number
+    from estimator.units import parse_number
 
     data = dict(spec)
     try:

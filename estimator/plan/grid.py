@@ -8,17 +8,17 @@ from typing import Any
 
 import numpy as np
 
-from .bounds import check_value
-from .catalog import Catalog
-from .checks import fits as fits_in_memory
-from .engine import Given, evaluate
-from .errors import ConfigurationError, EstimatorError
-from .estimation import prepare
-from .providers import deadline_provider
-from .resolve import OWNED, energy_givens, hardware_givens
-from .rules import REGISTRY
-from .scenario import TIERS, Scenario
-from .units import parse_duration_hours, parse_number
+from estimator.catalog.bounds import check_value
+from estimator.catalog.loader import Catalog
+from estimator.errors import ConfigurationError, EstimatorError
+from estimator.plan.checks import fits as fits_in_memory
+from estimator.plan.engine import Given, evaluate
+from estimator.plan.estimation import prepare
+from estimator.plan.givens import OWNED, energy_givens, hardware_givens
+from estimator.plan.providers import deadline_provider
+from estimator.plan.scenario import TIERS, Scenario
+from estimator.rules import REGISTRY
+from estimator.units import parse_duration_hours, parse_number
 
 SCENARIO_FIELDS = ("method", "model", "tokens", "epochs", "gpu", "gpus", "deadline", "provider", "tier", "region",
                    "dataset", "name")
@@ -45,7 +45,7 @@ def split_fields(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]
             continue
         close = difflib.get_close_matches(str(key), SCENARIO_FIELDS, n=1, cutoff=0.75)
         if close and key not in SCENARIO_FIELDS:
-            from .catalog import load_catalog
+            from estimator.catalog.loader import load_catalog
 
             if key not in load_catalog().assumptions:
                 raise ConfigurationError(f"unknown key '{key}'; did you mean '{close[0]}'? (scenario fields: "
@@ -194,8 +194,8 @@ def _grid_number(key: str, value: Any, parse=parse_number) -> float:
 
 def _owned_prices(p, cat: Catalog, gpu_ids: np.ndarray, rows: np.ndarray, n: int) -> None:
     """Owned GPUs in a grid: the owned-price rule per row (purchase ÷ life + energy), NaN without a purchase price."""
-    from .assumptions import lookup
-    from .rules.cost import price_usd_per_gpu_hour as owned_price
+    from estimator.plan.assumptions import lookup
+    from estimator.rules.cost import price_usd_per_gpu_hour as owned_price
 
     def value(name: str) -> float:
         if name in p.overrides:
@@ -223,7 +223,7 @@ def _api_pass(base: dict[str, Any], inner: dict[str, list[Any]], names: list[str
     """API scenarios are cheap: evaluate each grid point through the scalar path."""
     import pandas as pd
 
-    from .estimation import estimate_scenario
+    from estimator.plan.estimation import estimate_scenario
 
     rows = []
     for j in range(index.shape[1] if names else 1):

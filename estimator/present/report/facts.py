@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..catalog import Catalog
-from ..units import si, usd
+from estimator.catalog.loader import Catalog
+from estimator.units import si, usd
 
 STALE_DAYS = 365
 METHOD_NAMES = {"pretrain": "pretraining", "full": "full fine-tuning", "lora": "LoRA", "qlora": "QLoRA"}
@@ -55,7 +55,7 @@ def count_text(x: float | None) -> str:
 
 def time_text(days: float | None) -> str:
     """Wall-clock time from headline days, formatted exactly as the CLI's compare table does."""
-    from ..tables import days_text
+    from estimator.present.tables import days_text
 
     if days is None or not isinstance(days, (int, float)) or not math.isfinite(days):
         return "not stated"

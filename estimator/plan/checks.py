@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ConfigurationError
-from .rules.memory import GIB, zero_split
-from .scenario import Scenario
+from estimator.errors import ConfigurationError
+from estimator.plan.scenario import Scenario
+from estimator.rules.memory import GIB, zero_split
 
 LARGEST_CLUSTER = 16_384  # H100s used for Llama 3 405B (Dubey et al. 2024), the largest run in our references
 LARGEST_TOKENS = 15.6e12  # Llama 3 405B pretraining tokens (Dubey et al. 2024)

@@ -13,7 +13,7 @@ def friendly_errors(func):
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from .errors import EstimatorError
+        from estimator.errors import EstimatorError
 
         try:
             return func(*args, **kwargs)

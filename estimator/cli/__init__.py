@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from .cli_errors import friendly_errors
+from estimator.cli.errors import friendly_errors
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]), default="table",
                       show_default=True, help="Output format (json/csv carry raw numbers).")
@@ -70,8 +70,7 @@ def estimate(method, model, params, layers, hidden, heads, kv_heads, ffn, vocab,
     estimator estimate --method api --model gpt-4o-mini --tokens 100000 --epochs 3
     """
     import estimator as api
-
-    from .render import render_record
+    from estimator.present.render import render_record
 
     if bool(model) == bool(params):
         raise click.ClickException("give exactly one of --model ID or --params N")
@@ -94,7 +93,7 @@ def estimate(method, model, params, layers, hidden, heads, kv_heads, ffn, vocab,
             return
         click.echo()
     if fmt == "table":
-        from .render import render_rows
+        from estimator.present.render import render_rows
 
         click.echo(render_rows([{"quantity": k, "value": v} for k, v in result.summary()], "table"))
         for w in result.warnings:
@@ -124,14 +123,14 @@ def compare(scenarios, datasets, tokens, model, gpu, provider, report_path, plot
     With SCENARIOS.yaml: its scenarios and grid. Without: the default routes for --model. With no
     arguments at all: the bundled example dataset, written to reports/comparison.html.
     """
-    from .comparison import compare as run_compare
-    from .render import render_rows, to_json
-    from .tables import headline_lines, human_rows
+    from estimator.plan.comparison import compare as run_compare
+    from estimator.present.render import render_rows, to_json
+    from estimator.present.tables import headline_lines, human_rows
 
     no_args = not (scenarios or datasets or tokens or model)
     dataset = list(datasets) or None
     if no_args:
-        from .examples import example_dataset
+        from estimator.examples import example_dataset
 
         dataset = [str(example_dataset())]
         report_path = report_path or "reports/comparison.html"
@@ -139,7 +138,7 @@ def compare(scenarios, datasets, tokens, model, gpu, provider, report_path, plot
                          catalog=list(catalogs), overrides=_parse_sets(sets))
     path = None
     if report_path:  # written before printing, so a closed pipe (`| head`) cannot lose it
-        from .report import write_report
+        from estimator.present.report import write_report
 
         path = write_report(result, report_path, plotlyjs=plotlyjs)
     frame = result.to_frame()
@@ -163,12 +162,12 @@ def compare(scenarios, datasets, tokens, model, gpu, provider, report_path, plot
 @friendly_errors
 def validate(output, samples, fmt) -> None:
     """Recompute the published reference runs from their inputs and score the default assumptions."""
-    from .render import render_rows, to_json
-    from .validation import run_validation, to_markdown
+    from estimator.plan.validation import run_validation, to_markdown
+    from estimator.present.render import render_rows, to_json
 
     results, summary = run_validation(samples=samples)
     if output:
-        from .atomic import write_text_atomic
+        from estimator.atomic import write_text_atomic
 
         write_text_atomic(output, to_markdown(results, summary))
         click.echo(f"wrote {output}", err=True)
@@ -193,8 +192,8 @@ def _list(table: str, columns: list[str]):
     @FORMAT
     @friendly_errors
     def command(catalogs, fmt) -> None:
-        from .catalog import load_catalog
-        from .render import render_rows
+        from estimator.catalog.loader import load_catalog
+        from estimator.present.render import render_rows
 
         cat = load_catalog(list(catalogs))
         frame = cat.frame(table)
@@ -220,8 +219,8 @@ catalog.command("assumptions")(_list("assumptions", ["key", "unit", "rules", "de
 @FORMAT
 def rules(fmt) -> None:
     """List every formula: the quantity it produces, its unit, inputs, formula and source."""
-    from .render import render_rows
-    from .rules import REGISTRY
+    from estimator.present.render import render_rows
+    from estimator.rules import REGISTRY
 
     rows = [{"quantity": r.name, "unit": r.unit, "inputs": ", ".join(r.inputs), "formula": r.formula,
              "source": r.source} for r in REGISTRY.rules.values()]
@@ -233,7 +232,7 @@ def rules(fmt) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 def validate_catalog(files) -> None:
     """Check catalog files; print every problem as file:line: field: what (exit 1 if any)."""
-    from .catalog import validate_file
+    from estimator.catalog.loader import validate_file
 
     problems = [p for f in files for p in validate_file(f)]
     for p in problems:
@@ -245,7 +244,7 @@ def validate_catalog(files) -> None:
 
 
 def _register_count() -> None:
-    from .cli_count import count  # its own module: the counter's many options
+    from estimator.cli.count import count  # its own module: the counter's many options
 
     cli.add_command(count)
 
