@@ -10,7 +10,7 @@ import numpy as np
 
 from estimator.catalog.schema import Assumption
 from estimator.errors import ConfigurationError
-from estimator.plan.engine import Given
+from estimator.plan.engine import Given, Origin
 
 CMP = re.compile(r"^\s*(>=|<=|>|<|==|!=)\s*([-+0-9.eE]+)\s*$")
 _OPS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "==": operator.eq, "!=": operator.ne}
@@ -28,15 +28,29 @@ def condition_mask(actual: Any, wanted: Any) -> np.ndarray:
     return arr == wanted
 
 
+def origins(table: Assumption, name: str) -> tuple[Origin, ...]:
+    """One Origin per rule of the table (row = 1-based rule number)."""
+    return tuple(Origin(name, i + 1, r.source, table.as_of, tuple(r.range) if r.range else None)
+                 for i, r in enumerate(table.rules))
+
+
+def describe(table: Assumption, name: str, index: int) -> str:
+    r = table.rules[index]
+    when = ", ".join(f"{k} {v}" if isinstance(v, str) and CMP.match(v) else f"{k}={v}" for k, v in r.when.items())
+    return f"table '{name}' rule {index + 1}" + (f" (when {when})" if when else " (default)")
+
+
 def lookup(table: Assumption, name: str, facts: dict[str, Any]) -> Given:
-    """First matching rule per element. Facts are scenario quantities (scalars or equal-length arrays)."""
+    """First matching rule per element. Facts are scenario quantities (scalars or equal-length arrays).
+
+    The Given carries every rule as an Origin and, per row, the index of the rule that matched.
+    """
     shape = np.broadcast_shapes(*(np.shape(v) for v in facts.values())) if facts else ()
     is_str = isinstance(table.rules[0].value, str)
     result = np.full(shape, None if is_str else np.nan, dtype=object if is_str else float)
-    unset = np.ones(shape, dtype=bool)
-    matched: list[int] = []
+    codes = np.full(shape, -1, dtype=int)
     for i, rule in enumerate(table.rules):
-        mask = unset.copy()
+        mask = codes < 0
         for key, wanted in rule.when.items():
             if key not in facts:
                 raise ConfigurationError(f"assumption '{name}' rule {i + 1} tests '{key}', which is not a scenario fact "
@@ -44,20 +58,23 @@ def lookup(table: Assumption, name: str, facts: dict[str, Any]) -> Given:
             mask &= np.broadcast_to(condition_mask(facts[key], wanted), shape)
         if mask.any():
             result[mask] = rule.value
-            unset &= ~mask
-            matched.append(i)
-        if not unset.any():
+            codes[mask] = i
+        if not (codes < 0).any():
             break
-    if unset.any():
+    if (codes < 0).any():
         raise ConfigurationError(f"assumption '{name}': no rule matches {facts}; add a rule without 'when'")
     value = result.item() if result.ndim == 0 else result
+    matched = sorted(set(np.unique(codes).tolist()))
     if len(matched) == 1:
         r = table.rules[matched[0]]
-        when = ", ".join(f"{k} {v}" if isinstance(v, str) and CMP.match(v) else f"{k}={v}" for k, v in r.when.items())
-        formula = f"table '{name}' rule {matched[0] + 1}" + (f" (when {when})" if when else " (default)")
-        return Given(value, table.unit, r.source, "assumption", formula)
+        return Given(value, table.unit, r.source, "assumption", describe(table, name, matched[0]),
+                     (origins(table, name)[matched[0]],))
     sources = "; ".join(table.rules[i].source for i in matched)
-    return Given(value, table.unit, sources, "assumption", f"table '{name}' rules {[i + 1 for i in matched]} per row")
+    every = origins(table, name)
+    variants = tuple(Given(None, table.unit, r.source, "assumption", describe(table, name, i), (every[i],))
+                     for i, r in enumerate(table.rules))
+    return Given(value, table.unit, sources, "assumption", f"table '{name}' rules {[i + 1 for i in matched]} per row",
+                 (), variants, codes)
 
 
 def value_range(table: Assumption, rule_formula: str) -> tuple[float, float] | None:

@@ -1,4 +1,4 @@
-"""A dataset as the token counts that drive an estimate: billed tokens for an API, computed tokens for GPUs."""
+"""A dataset counted once with the model's tokenizer: the statistics the token rules start from."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from estimator.plan.engine import Given
+import numpy as np
+
+from estimator.plan.engine import Given, Origin
 
 
 @dataclass
@@ -64,26 +66,47 @@ def tokenizer_settings(spec: Any, method: str) -> tuple[dict[str, Any], list[str
             "approximate": bool(tok.approximate) if tok else True, "chat_format": chat_format}, warnings
 
 
-def dataset_tokens(dataset: Any, spec: Any, method: str, *, example_cap: int | None, seq_len: int | None,
-                   micro_batch: int = 1, packing: bool = True) -> DatasetTokens:
-    """Count `dataset` with the model's tokenizer and turn the profile into per-epoch training tokens."""
-    paths = _paths(dataset)
-    settings, warnings = tokenizer_settings(spec, method)
-    encoding, factor, approximate, chat_format = (settings[k] for k in ("encoding", "factor", "approximate",
-                                                                         "chat_format"))
-    s = int(seq_len) if seq_len and method != "api" else None
-    profile = _count(_fingerprint(paths), encoding, float(factor), bool(approximate), chat_format,
-                     spec.context, example_cap, s, int(micro_batch))
+@dataclass
+class Counted:
+    """A counted dataset: its profile, what to warn about, and the statistics the rules start from."""
+
+    profile: Any  # estimator.tokens.DatasetProfile
+    warnings: list[str]
+    givens: dict[str, Given]
+
+
+def dataset_profile(dataset: Any, spec: Any, kind: str, *settings: Any) -> Counted:
+    """Count `dataset` (paths, or an already counted DatasetProfile) with the model's tokenizer.
+
+    kind 'gpu' with settings (seq_len, micro_batch, packing); kind 'api' with settings (per-example cap,).
+    The tokens the run trains on or is billed for are computed from these statistics by the rules
+    (`tokens`, `billed_tokens_per_epoch`), not here.
+    """
+    from estimator.tokens import DatasetProfile
+
+    method = "api" if kind == "api" else "lora"
+    seq_len, micro_batch = (int(settings[0]), int(settings[1])) if kind == "gpu" else (None, 1)
+    cap = (int(settings[0]) if settings and settings[0] == settings[0] and settings[0] != float("inf") else None
+           ) if kind == "api" else None
+    settings_, warnings = tokenizer_settings(spec, method)
+    if isinstance(dataset, DatasetProfile):
+        profile, where = dataset, "a counted dataset profile"
+    else:
+        paths = _paths(dataset)
+        encoding, factor, approximate, chat_format = (settings_[k] for k in ("encoding", "factor", "approximate",
+                                                                              "chat_format"))
+        profile = _count(_fingerprint(paths), encoding, float(factor), bool(approximate), chat_format,
+                         spec.context, cap, seq_len, micro_batch)
+        where = ", ".join(paths)
     d = profile.to_dict()
-    where = ", ".join(paths)
-    how = f"{encoding}" + (f" × {factor:g} (approximate)" if d["approximate"] else " (exact)")
+    how = f"{d['encoding']}" + (f" × {d['factor']:g} (approximate)" if d["approximate"] else " (exact)")
     summary = f"{where}: {d['examples']:,} examples, {d['total_tokens']:,} tokens counted with {how}"
     if d["approximate"]:
         warnings.append(f"token count is approximate: {spec.id}'s tokenizer is not bundled; {how}")
-    if d["over_limit_examples"]:
-        warnings.append(f"{d['over_limit_examples']:,} examples exceed the {example_cap:,}-token per-example limit "
+    if d["over_limit_examples"] and cap:
+        warnings.append(f"{d['over_limit_examples']:,} examples exceed the {cap:,}-token per-example limit "
                         "and will be truncated")
-    if d["over_context_examples"] and method != "api":
+    if d["over_context_examples"] and kind != "api":
         warnings.append(f"{d['over_context_examples']:,} examples exceed {spec.id}'s {spec.context:,}-token context")
     counts = d["finding_counts"]
     if counts:
@@ -93,19 +116,15 @@ def dataset_tokens(dataset: Any, spec: Any, method: str, *, example_cap: int | N
         first = ranked[0] if ranked else None
         detail = f" (first: {first['file']}:{first['line']}: {first['message']})" if first else ""
         warnings.append(f"dataset findings: {', '.join(f'{k} {v}' for k, v in counts.items())}{detail}")
-    if method == "api":
-        tokens = Given(d["billed_tokens_per_epoch"], "tokens", summary, "dataset",
-                       f"Σ_examples min({example_cap or '∞'}, tokens) per epoch")
-        n = d["examples"]
-        epochs = Given(d["default_epochs"], "epochs", "OpenAI Cookbook data-prep notebook: 3, clamped so that examples × "
-                       "epochs stays in [100, 25000] and epochs in [1, 25]", "dataset",
-                       f"default epochs for {n:,} examples") if d["default_epochs"] else None
-        return DatasetTokens(profile, tokens, epochs, warnings, summary)
-    computed = d["computed_tokens"] or {}
-    key = "packed_tokens" if packing else "padded_tokens"
-    value = computed.get(key, d["total_tokens"])
-    formula = (f"packed into rows of {s} tokens: ⌈D / s⌉ rows" if packing else
-               f"each example padded/truncated to {s} tokens (padding efficiency "
-               f"{computed.get('padding_efficiency') or 0:.0%})")
-    tokens = Given(value, "tokens", summary, "dataset", formula)
-    return DatasetTokens(profile, tokens, None, warnings, summary)
+    origin = (Origin("dataset", where, summary),)
+    scale = d["examples"] / profile.examples if profile.examples else 1.0  # a sampled profile stands for the whole
+    lengths = np.array(sorted(profile.lengths), dtype=float)
+    givens = {
+        "dataset_examples": Given(float(d["examples"]), "examples", summary, "dataset", "examples counted", origin),
+        "dataset_total_tokens": Given(float(d["total_tokens"]), "tokens", summary, "dataset",
+                                      f"tokens counted with {how}", origin),
+        "dataset_lengths": Given(lengths[None, :], "tokens", summary, "dataset", "distinct example lengths", origin),
+        "dataset_length_counts": Given(np.array([[profile.lengths[int(k)] for k in lengths]], dtype=float) * scale,
+                                       "examples", summary, "dataset", "examples of each length", origin),
+    }
+    return Counted(profile, warnings, givens)

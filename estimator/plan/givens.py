@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import replace
 from typing import Any
 
+import numpy as np
 from pydantic import ValidationError
 
 from estimator.catalog.loader import Catalog
 from estimator.catalog.schema import Hardware, ModelSpec
 from estimator.errors import ConfigurationError
-from estimator.plan.engine import Given
+from estimator.plan.engine import Given, Origin
 from estimator.plan.scenario import Scenario
 
 # Brown et al. 2020 (GPT-3), Table 2.1: (params, layers, d_model, heads). Used only to give
@@ -97,13 +99,14 @@ def complete_catalog_model(model: ModelSpec) -> tuple[ModelSpec, list[str]]:
 
 def model_givens(model: ModelSpec, origin: str) -> dict[str, Given]:
     src = f"{model.source} ({origin})" if origin else model.source
+    where = (Origin("models", model.id, model.source, model.as_of),)
     heads = model.heads or 1
     head_dim = model.head_dim or ((model.hidden or 0) / heads if model.hidden else 0)
     ffn_type_matrices = 3 if model.ffn_type == "swiglu" else 2
     ffn = model.ffn or ((8 / 3 if model.ffn_type == "swiglu" else 4) * (model.hidden or 0))
     experts = (model.experts or 1) + (model.shared_experts or 0)
     active_experts = (model.experts_per_token or 1 if model.experts else 1) + (model.shared_experts or 0)
-    g = {
+    g: dict[str, Given] = {
         "n_params": Given(float(model.params), "params", src, "catalog", f"{model.id}.params"),
         "n_active": Given(model.n_active, "params", src, "catalog",
                           f"{model.id}.active_params (MoE)" if model.active_params else f"{model.id}.params (dense)"),
@@ -121,7 +124,7 @@ def model_givens(model: ModelSpec, origin: str) -> dict[str, Given]:
         "context": Given(model.context or 2048, "tokens", src, "catalog", f"{model.id}.context"),
         "model_family": Given(model.family or model.id, "", src, "catalog", f"{model.id}.family"),
     }
-    return g
+    return {k: replace(v, origins=where) for k, v in g.items()}
 
 
 def hardware_givens(hw: Hardware, origin: str, dtype: str) -> dict[str, Given]:
@@ -135,42 +138,47 @@ def hardware_givens(hw: Hardware, origin: str, dtype: str) -> dict[str, Given]:
         tdp = Given(float("nan"), "W", f"{hw.id} has no published power figure", "catalog", f"{hw.id}.tdp_w")
     else:
         tdp = Given(hw.tdp_w, "W", src, "catalog", f"{hw.id}.tdp_w")
-    return {
+    where = (Origin("hardware", hw.id, hw.source, hw.as_of),)
+    g = {
         "gpu_memory_gb": Given(hw.memory_gb, "GB", src, "catalog", f"{hw.id}.memory_gb"),
         "peak_tflops": Given(peak, "TFLOP/s", src, "catalog", note),
         "tdp_w": tdp,
         "gpu_generation": Given(hw.generation, "", src, "catalog", f"{hw.id}.generation"),
         "gpu_vendor": Given(hw.vendor, "", src, "catalog", f"{hw.id}.vendor"),
     }
+    return {k: replace(v, origins=where) for k, v in g.items()}
 
 
 OWNED = "owned"
 
 
-def owned_givens(hw: Hardware, overrides: dict[str, Any]) -> dict[str, Given]:
-    """Owned GPUs: no rental price; the cost rule needs a purchase price (catalog or --set)."""
-    if "purchase_usd_per_gpu" in overrides:
-        return {}
+def owned_givens(hw: Hardware) -> dict[str, Given]:
+    """Owned GPUs: no rental price; the cost rule needs a purchase price (catalog, or --set purchase_usd_per_gpu)."""
     if hw.purchase_usd is None:
-        raise ConfigurationError(f"owned {hw.id} needs a purchase price: --set purchase_usd_per_gpu=N, or add "
-                                 f"purchase_usd to the {hw.id} hardware entry with --catalog")
-    return {"purchase_usd_per_gpu": Given(hw.purchase_usd, "USD", hw.source, "catalog", f"{hw.id}.purchase_usd")}
+        return {"purchase_usd_per_gpu": Given(float("nan"), "USD", f"{hw.id} has no purchase price", "catalog",
+                                              f"{hw.id}.purchase_usd (not listed)")}
+    return {"purchase_usd_per_gpu": Given(hw.purchase_usd, "USD", hw.source, "catalog", f"{hw.id}.purchase_usd",
+                                          (Origin("hardware", hw.id, hw.source, hw.as_of),))}
 
 
-def price_given(cat: Catalog, scenario: Scenario, hw: Hardware) -> tuple[Given, list[str]]:
-    value, how, rows = cat.price(hw.id, scenario.provider, scenario.tier)
+def price_givens(cat: Catalog, gpu_id: str, provider: str | None, tier: str) -> tuple[dict[str, Given], list[str]]:
+    """The listed rental prices for (GPU, provider, tier): one price for a named provider, every provider's otherwise."""
+    _, how, rows = cat.price(gpu_id, provider, tier)
     warnings = []
     if not rows:
-        warnings.append(f"no {scenario.tier} price for {hw.id} in the catalog: cost not computed "
+        warnings.append(f"no {tier} price for {gpu_id} in the catalog: cost not computed "
                         f"(add one with --catalog, see docs/catalog.md)")
-        return Given(float("nan"), "USD/GPU-hour", how, "catalog", "no price"), warnings
+        return {"listed_usd_per_gpu_hour": Given(float("nan"), "USD/GPU-hour", how, "catalog", "no price")}, warnings
     today = dt.date.today()
     stale = [f"{r.provider} ({r.as_of})" for r in rows if (today - r.as_of_date).days > 365]
     if stale:
-        warnings.append(f"{len(stale)} of {len(rows)} {hw.id} {scenario.tier} prices used are over 12 months old: "
+        warnings.append(f"{len(stale)} of {len(rows)} {gpu_id} {tier} prices used are over 12 months old: "
                         f"{', '.join(stale)}")
     sources = "; ".join(f"{r.provider} ${r.usd_per_gpu_hour:g} ({r.source}, as of {r.as_of})" for r in rows)
-    return Given(value, "USD/GPU-hour", sources, "catalog", how), warnings
+    origins = tuple(Origin("gpu_prices", (r.provider, r.gpu, r.tier), r.source, r.as_of) for r in rows)
+    prices = np.array([r.usd_per_gpu_hour for r in rows], dtype=float)
+    return {"listed_usd_per_gpu_hour": Given(prices[None, :] if len(rows) > 1 else float(prices[0]), "USD/GPU-hour", sources,
+                                             "catalog", how, (origins,) if len(rows) > 1 else origins)}, warnings
 
 
 def energy_givens(cat: Catalog, region: str | None) -> dict[str, Given]:
@@ -182,5 +190,7 @@ def energy_givens(cat: Catalog, region: str | None) -> dict[str, Given]:
         src, label = reg.source, f"energy region {reg.id}"
         if value is None:
             value, src, label = getattr(default, name), default.source, f"energy region {default.id} (not in {reg.id})"
-        out[name] = Given(value, unit, f"{src} (as of {reg.as_of})", "catalog", label)
+        used = reg if getattr(reg, name) is not None else default
+        out[name] = Given(value, unit, f"{src} (as of {reg.as_of})", "catalog", label,
+                          (Origin("energy", used.id, used.source, used.as_of),))
     return out

@@ -31,70 +31,58 @@ def cap_seq_len(g: Given, ev: Evaluation) -> Given:
     return Given(scalar(capped), g.unit, g.source, g.kind, formula)
 
 
-def fit_provider():
+def gpus_provider(cat: Catalog, deadline_hours: Any, given: dict[str, Given], overrides: dict[str, Any],
+                  providers: dict[str, Any]):
+    """GPUs a row uses when it gives no count: the fewest that fit in memory, or with a deadline (NaN where a
+    row has none) the fewest that fit and finish in time."""
+    deadline = np.asarray(deadline_hours, dtype=float)
+    has_deadline = ~np.isnan(deadline)
+
     def provide(ev: Evaluation) -> Given:
-        return Given(ev.values["gpus_to_fit"], "GPUs", "fewest GPUs whose per-GPU memory fits (ZeRO sharding)",
-                     "rule", "gpus = gpus_to_fit")
+        fit = ev.values["gpus_to_fit"]
+        if not has_deadline.any():
+            return Given(fit, "GPUs", "fewest GPUs whose per-GPU memory fits (ZeRO sharding)", "rule",
+                         "gpus = gpus_to_fit")
+        solved = solve_deadline(ev, deadline, given, overrides, providers)
+        value = np.where(has_deadline, solved, fit)
+        label = f"{float(deadline):g} h" if deadline.ndim == 0 else "per row"
+        return Given(scalar(value), "GPUs", f"deadline {label}" if has_deadline.all() else "fit, or the deadline per row",
+                     "rule", "gpus = fewest ≥ gpus_to_fit with wall_clock_hours(gpus) ≤ deadline")
 
     provide.needs = ("gpus_to_fit",)  # type: ignore[attr-defined]
     return provide
 
 
-def gpu_breakpoints(cat: Catalog) -> list[float]:
-    """GPU counts where an assumption table's `gpus` condition changes (e.g. '>=1024' -> 1024, '<=16' -> 17)."""
-    import math
+def solve_deadline(ev: Evaluation, deadline: np.ndarray, given: dict[str, Given], overrides: dict[str, Any],
+                   providers: dict[str, Any], max_rounds: int = 60) -> np.ndarray:
+    """Fewest GPUs (at least those that fit) whose wall clock, evaluated by the rules, meets the deadline.
 
-    points: set[float] = set()
-    for table in cat.assumptions.values():
-        for rule in table.rules:
-            cond = rule.when.get("gpus")
-            m = at.CMP.match(cond) if isinstance(cond, str) else None
-            if not m:
-                continue
-            op, n = m.group(1), float(m.group(2))
-            points.add({">=": math.ceil(n), ">": math.floor(n) + 1, "<=": math.floor(n) + 1, "<": math.ceil(n),
-                        "==": n, "!=": n}[op])
-            if op in ("==", "!="):
-                points.add(n + 1)
-    return sorted(p for p in points if p >= 1)
-
-
-def deadline_provider(cat: Catalog, deadline_hours: Any, given: dict[str, Given], overrides: dict[str, Any],
-                      providers: dict[str, Any]):
-    """Fewest GPUs (at least those that fit) that finish within the deadline.
-
-    MFU depends on the GPU count through the assumption tables, so each band between the tables' GPU
-    thresholds is tried at its own MFU (evaluated through the rules, as the estimate itself does) and
-    the smallest count that meets the deadline wins.
+    Fixed-point iteration from the fewest that fit: g ← max(g, ⌈g · T(g) / deadline⌉), with T the
+    `wall_clock_hours` rule at g GPUs (utilisation may fall with g, so each round re-evaluates it).
+    While GPU-hours g·T(g) do not fall as g grows, this climbs to the least count that meets the deadline.
     """
     from estimator.plan.engine import evaluate
     from estimator.rules import REGISTRY
 
-    needs = ("gpus_to_fit", "train_flops", "peak_flops_per_gpu")
-    bands = [1.0, *gpu_breakpoints(cat)]
+    sub = {k: v for k, v in providers.items() if k != "gpus"}
+    known = {k: Given(v) for k, v in ev.values.items() if k in ("gpus_to_fit",)}
 
-    def mfu_at(g: Any) -> np.ndarray:
-        sub = {k: v for k, v in providers.items() if k != "gpus"}
-        ev = evaluate(REGISTRY, ["mfu"], {**given, "gpus": Given(g, "GPUs")},
-                      {k: v for k, v in overrides.items() if k != "gpus"}, sub)
-        return np.asarray(ev.values["mfu"], dtype=float)
+    def hours_at(g: np.ndarray) -> np.ndarray:
+        run = evaluate(REGISTRY, ["wall_clock_hours"], {**given, **known, "gpus": Given(g, "GPUs")},
+                       {k: v for k, v in overrides.items() if k != "gpus"}, sub)
+        return np.asarray(run.values["wall_clock_hours"], dtype=float)
 
-    def provide(ev: Evaluation) -> Given:
-        fit = np.asarray(ev.values["gpus_to_fit"], dtype=float)
-        flops, peak = ev.values["train_flops"], ev.values["peak_flops_per_gpu"]
-        seconds = np.asarray(deadline_hours, dtype=float) * 3600.0
-        shape = np.broadcast_shapes(np.shape(fit), np.shape(flops), np.shape(peak), np.shape(seconds))
-        best = np.full(shape, np.inf)
-        with np.errstate(all="ignore"):
-            for band in bands:
-                start = np.maximum(fit, band)
-                g = np.maximum(start, np.ceil(flops / (seconds * peak * mfu_at(start)) - 1e-9))
-                g = np.where(np.isfinite(g), g, np.inf)
-                ok = flops / (g * peak * mfu_at(np.where(np.isfinite(g), g, 1.0))) <= seconds * (1 + 1e-9)
-                best = np.where(ok & (g < best), g, best)
-        label = f"{float(deadline_hours):g} h" if np.ndim(deadline_hours) == 0 else "per row"
-        return Given(scalar(best), "GPUs", f"deadline {label}", "rule",
-                     "gpus = fewest ≥ gpus_to_fit with C / (gpus · peak · MFU(gpus)) ≤ deadline, per MFU band")
-
-    provide.needs = needs  # type: ignore[attr-defined]
-    return provide
+    fit = np.asarray(ev.values["gpus_to_fit"], dtype=float)
+    shape = np.broadcast_shapes(fit.shape, deadline.shape)
+    g = np.broadcast_to(fit, shape).copy()
+    g[~np.isfinite(g)] = np.nan
+    with np.errstate(all="ignore"):
+        for _ in range(max_rounds):
+            hours = np.broadcast_to(hours_at(np.where(np.isnan(g), 1.0, g)), shape)
+            need = np.maximum(g, np.ceil(g * hours / deadline - 1e-9))
+            need[~np.isfinite(need) | (need > 1e9)] = np.nan
+            if np.array_equal(need, g, equal_nan=True):
+                break
+            g = need
+        ok = np.broadcast_to(hours_at(np.where(np.isnan(g), 1.0, g)), shape) <= deadline * (1 + 1e-9)
+    return np.where(ok & ~np.isnan(g), g, np.inf)

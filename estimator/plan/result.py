@@ -30,6 +30,7 @@ class Estimate:
     warnings: list[str] = field(default_factory=list)
     uncertainty: dict[str, Any] | None = None
     profile: Any = None  # DatasetProfile when tokens came from a dataset
+    catalog: Any = None  # the Catalog this estimate was computed with (renderers take prices and sources from it)
 
     def __getattr__(self, name: str) -> Any:
         values = self.__dict__.get("values", {})

@@ -1,6 +1,5 @@
 """Recompute every reference case from its inputs (never its reported efficiency) and score the defaults.
 
-    python -m estimator.validation            # writes docs/validation.md
     estimator validate --output docs/validation.md
 """
 
@@ -11,14 +10,12 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-import numpy as np
-
 from estimator.catalog.loader import Catalog, load_catalog
 from estimator.catalog.yamlio import load_yaml
-from estimator.plan.engine import evaluate
-from estimator.plan.estimation import estimate_scenario, prepare
+from estimator.plan.estimation import checked_overrides, estimate_scenario
 from estimator.plan.grid import scenario_from
-from estimator.rules import REGISTRY
+from estimator.plan.resolution import resolve
+from estimator.plan.rows import Rows
 
 
 @dataclass
@@ -87,9 +84,11 @@ def run_case(case: dict[str, Any], cat: Catalog, samples: int = 2000) -> CaseRes
         q = e.uncertainty["gpu_hours"]
         err = est / reported - 1
         return CaseResult(case["id"], kind, reported, est, err, abs(err) <= 0.25, q["p10"], q["p90"], case["source"])
-    p = prepare(scen, cat)
-    ev = evaluate(REGISTRY, ["memory_per_gpu_gb", "gpus_to_fit"], p.given, p.overrides, p.providers)
-    mem, need = float(np.asarray(ev.values["memory_per_gpu_gb"])), float(np.asarray(ev.values["gpus_to_fit"]))
+    res = resolve(Rows.from_scenarios([scen], [checked_overrides(scen.overrides, cat)]), cat)
+    if res.errors[0] is not None:
+        raise res.errors[0]
+    values = res.values(0)  # memory as computed, whether or not it fits (the OOM cases are the point)
+    mem, need = float(values["memory_per_gpu_gb"]), float(values["gpus_to_fit"])
     if kind == "memory_gb":
         err = mem / reported - 1
         return CaseResult(case["id"], kind, reported, mem, err, abs(err) <= 0.20, source=case["source"])

@@ -2,12 +2,37 @@
 
 from __future__ import annotations
 
+import warnings
+
+import numpy as np
+
 from estimator.rules.base import rule
 
 
 @rule(unit="USD", formula="GPU-hours × price per GPU-hour", source="price table (provider, GPU, tier)")
 def cost_usd(gpu_hours, price_usd_per_gpu_hour):
     return gpu_hours * price_usd_per_gpu_hour
+
+
+@rule(unit="USD/GPU-hour", formula="median of the listed prices for the GPU and tier (the one price of a named provider)",
+      source="price table; a median so that no single vendor's list price decides an estimate without a provider")
+def rental_usd_per_gpu_hour(listed_usd_per_gpu_hour):
+    listed = np.asarray(listed_usd_per_gpu_hour, dtype=float)
+    if listed.ndim < 2:  # one price per row (a named provider)
+        return listed
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows: owned GPUs or no price listed
+        return np.nanmedian(listed, axis=-1)
+
+
+def _uses_price(v):
+    return ("owned", "owned_usd_per_gpu_hour") if v["owned"] else ("owned", "rental_usd_per_gpu_hour")
+
+
+@rule(unit="USD/GPU-hour", formula="owned GPUs: the owned cost per GPU-hour; rented: the rental price",
+      source="definition", uses=_uses_price)
+def price_usd_per_gpu_hour(owned, owned_usd_per_gpu_hour, rental_usd_per_gpu_hour):
+    return np.where(np.asarray(owned, dtype=bool), owned_usd_per_gpu_hour, rental_usd_per_gpu_hour)
 
 
 @rule(unit="kWh", formula="GPU-hours × TDP (W) / 1000 × PUE",
@@ -30,7 +55,7 @@ def energy_cost_usd(energy_kwh, electricity_usd_per_kwh):
 @rule(unit="USD/GPU-hour", formula="owned GPUs: purchase ÷ (amortisation years × 8760 h × utilisation) + TDP × PUE × "
       "electricity price", source="straight-line depreciation of the purchase price over the hardware's life, plus "
       "the energy bill (design.md 'Owned hardware'); include your share of servers and network in the purchase price")
-def price_usd_per_gpu_hour(purchase_usd_per_gpu, amortization_years, owned_utilization, tdp_w, pue,
+def owned_usd_per_gpu_hour(purchase_usd_per_gpu, amortization_years, owned_utilization, tdp_w, pue,
                            electricity_usd_per_kwh):
     return (purchase_usd_per_gpu / (amortization_years * 8760.0 * owned_utilization)
             + tdp_w / 1000.0 * pue * electricity_usd_per_kwh)

@@ -41,6 +41,11 @@ def gpu_hours(gpus, wall_clock_hours):
     return gpus * wall_clock_hours
 
 
+@rule(unit="GPU-days", formula="GPU-hours / 24", source="unit conversion")
+def gpu_days(gpu_hours):
+    return gpu_hours / 24.0
+
+
 @rule(unit="fraction", formula="HFU = hardware FLOPs / (GPUs · peak · T)", source="Chowdhery et al. 2022 (PaLM) appendix B")
 def hfu(hardware_flops, gpus, peak_flops_per_gpu, wall_clock_hours):
     return hardware_flops / (gpus * peak_flops_per_gpu * wall_clock_hours * 3600.0)

@@ -1,0 +1,127 @@
+"""Rows trained on GPUs: hardware, prices, energy and dataset columns, then one pass of the rules."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from estimator.errors import ConfigurationError, EstimatorError
+from estimator.plan import assumptions as at
+from estimator.plan.engine import Given, evaluate
+from estimator.plan.givens import DEFAULT_GPU, OWNED, energy_givens, hardware_givens, owned_givens, price_givens
+from estimator.plan.providers import assumption_provider, cap_seq_len, gpus_provider
+from estimator.plan.resolution import GPU_OUTPUTS, Part, common_givens, dataset_columns
+from estimator.plan.stacking import column_given, number_given, override_column, stack
+from estimator.rules import REGISTRY
+
+OWNED_ONLY = ("purchase_usd_per_gpu", "amortization_years", "owned_utilization")
+
+
+def _per_distinct(res, index, rows, fields, build):
+    """build(*values) -> (givens, warnings) once per distinct combination of `fields`; errors mark the rows."""
+    combos, codes = rows.distinct(*fields)
+    dicts = []
+    for c, combo in enumerate(combos):
+        try:
+            givens, warns = build(*combo)
+        except EstimatorError as exc:
+            givens, warns = {}, []
+            for j in np.flatnonzero(codes == c):
+                res.errors[index[j]] = exc
+        for j in np.flatnonzero(codes == c):
+            res.warnings[index[j]] += [w for w in warns if w not in res.warnings[index[j]]]
+        dicts.append(givens)
+    keys = {k for d in dicts for k in d}
+    filler = {k: next(d[k] for d in dicts if k in d) for k in keys}
+    for d in dicts:  # a failed combination: NaN (or None) on its rows, the rows carry the error
+        for k in keys - set(d):
+            d[k] = Given(None if isinstance(filler[k].value, str) else np.nan, filler[k].unit, "not available")
+    return stack(dicts, codes) if dicts else {}
+
+
+def gpu_part(res, index: np.ndarray, extra_targets: tuple[str, ...] = ()) -> Part:
+    cat = res.cat
+    rows = res.rows.take(index)
+    given = common_givens(res, rows, index)
+    overrides = {k: override_column(v) for k, v in rows.overrides.items()}
+
+    gpus_text, gpu_codes = rows.text["gpu"]
+    if any(g is None for g in gpus_text):
+        for j in range(rows.n):
+            if gpus_text[gpu_codes[j]] is None:
+                res.warnings[index[j]].append(f"no GPU given: using {cat.gpu(DEFAULT_GPU).id}")
+        rows.text["gpu"] = ([g if g is not None else DEFAULT_GPU for g in gpus_text], gpu_codes)
+    default_dtype = str(at.lookup(cat.assumption("dtype"), "dtype", {}).value)
+    dtypes, dtype_codes = rows.text["dtype"]
+    rows.text["dtype"] = ([d if d is not None else default_dtype for d in dtypes], dtype_codes)
+    given["dtype"] = column_given(rows, "dtype", "", "input", "training precision (scenario or the 'dtype' table)")
+    given |= _per_distinct(res, index, rows, ("gpu", "dtype"),
+                           lambda g, d: (hardware_givens(cat.gpu(g), cat.origin("hardware", cat.gpu(g).id), d), []))
+
+    owned = np.array([str(p or "").lower() == OWNED for p in rows.column("provider")])
+    given["owned"] = Given(bool(owned[0]) if (owned == owned[0]).all() else owned, "", "scenario", "input",
+                           "provider 'owned' (bought GPUs) or rented")
+
+    def price(g, p, t):
+        if str(p or "").lower() == OWNED:
+            return owned_givens(cat.gpu(g)) | {"listed_usd_per_gpu_hour": Given(np.nan, "USD/GPU-hour", "owned GPUs")}, []
+        listed, warns = price_givens(cat, cat.gpu(g).id, p, t)
+        return listed | {"purchase_usd_per_gpu": Given(np.nan, "USD", "rented GPUs")}, warns
+
+    given |= _per_distinct(res, index, rows, ("gpu", "provider", "tier"), price)
+    _owned_checks(res, index, rows, owned, given)
+    given |= _per_distinct(res, index, rows, ("region",), lambda r: (energy_givens(cat, r), []))
+    given["packing"] = column_given(rows, "packing", "", "input", "pack examples into full sequences")
+    for name, unit, formula in (("tokens", "tokens", "tokens per epoch"), ("epochs", "epochs", "epochs")):
+        g = number_given(rows.numbers[name], unit, formula)
+        if g is not None:
+            given[name] = g
+
+    providers = {name: assumption_provider(cat, name) for name in cat.assumptions if name != "dtype"}
+    providers["seq_len"] = assumption_provider(cat, "seq_len", cap_seq_len, ("context",))
+    gpus = number_given(rows.numbers["gpus"], "GPUs", "gpus")
+    if gpus is not None:
+        given["gpus"] = gpus
+    if gpus is None or gpus.partial:
+        providers["gpus"] = gpus_provider(cat, rows.numbers["deadline_hours"], given, overrides, providers)
+
+    if any(d is not None for d in rows.text["dataset"][0]):
+        pre = evaluate(REGISTRY, ["seq_len", "micro_batch"], given, overrides, providers)
+        seq, mb = (np.broadcast_to(np.asarray(pre.values[k], dtype=float), (rows.n,)) for k in ("seq_len", "micro_batch"))
+        packing = rows.column("packing")
+        given |= dataset_columns(res, rows, index, lambda j: ("gpu", int(seq[j]), int(mb[j]), bool(packing[j])))
+
+    targets = list(dict.fromkeys([*GPU_OUTPUTS, *extra_targets]))
+    ev = evaluate(REGISTRY, targets, given, overrides, providers)
+    return Part("gpu", index, ev, targets)
+
+
+def _owned_checks(res, index, rows, owned, given) -> None:
+    """Owned rows need a purchase price; owned-only settings on rented rows are noted; tiers do not apply."""
+    purchase_set = "purchase_usd_per_gpu" in rows.overrides
+    purchase = np.broadcast_to(np.asarray(given["purchase_usd_per_gpu"].value, dtype=float), (rows.n,))
+    tiers = rows.column("tier")
+    gpus = rows.column("gpu")
+    for j in range(rows.n):
+        i = index[j]
+        if owned[j]:
+            if np.isnan(purchase[j]) and not _set_at(rows.overrides.get("purchase_usd_per_gpu"), j) and res.errors[i] is None:
+                hw = res.cat.gpu(gpus[j]).id
+                res.errors[i] = ConfigurationError(
+                    f"owned {hw} needs a purchase price: --set purchase_usd_per_gpu=N, or add purchase_usd to the "
+                    f"{hw} hardware entry with --catalog")
+            if tiers[j] != "on_demand":
+                res.warnings[i].append(f"tier {tiers[j]} is ignored for owned GPUs")
+        else:
+            unused = [k for k in OWNED_ONLY if _set_at(rows.overrides.get(k), j)]
+            if unused:
+                res.warnings[i].append(f"{', '.join(unused)} only apply with --provider owned")
+    del purchase_set
+
+
+def _set_at(value, j: int) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, np.ndarray) and value.ndim:
+        v = value[j]
+        return not (v is None or (isinstance(v, float) and v != v))
+    return True
