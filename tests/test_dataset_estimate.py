@@ -27,7 +27,8 @@ def test_lora_from_dataset_end_to_end_with_trace(tmp_path):
                                  "--gpu", "h100-sxm", "--explain"])
     assert r.exit_code == 0, r.output
     assert "tokens = " in r.output and "[dataset]" in r.output
-    assert f"{f}: 40 examples" in r.output and "packed into rows of 2048 tokens" in r.output
+    assert f"{f}: 40 examples" in r.output and "examples concatenated into rows of s tokens" in r.output
+    assert "seq_len=2,048" in r.output
 
 
 def test_api_billing_uses_counted_tokens_cap_and_default_epochs(tmp_path):

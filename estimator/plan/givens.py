@@ -14,7 +14,6 @@ from estimator.catalog.loader import Catalog
 from estimator.catalog.schema import Hardware, ModelSpec
 from estimator.errors import ConfigurationError
 from estimator.plan.engine import Given, Origin
-from estimator.plan.scenario import Scenario
 
 # Brown et al. 2020 (GPT-3), Table 2.1: (params, layers, d_model, heads). Used only to give
 # an inline model that states its size but not its shape a published shape of that size.
@@ -178,7 +177,7 @@ def price_givens(cat: Catalog, gpu_id: str, provider: str | None, tier: str) -> 
     origins = tuple(Origin("gpu_prices", (r.provider, r.gpu, r.tier), r.source, r.as_of) for r in rows)
     prices = np.array([r.usd_per_gpu_hour for r in rows], dtype=float)
     return {"listed_usd_per_gpu_hour": Given(prices[None, :] if len(rows) > 1 else float(prices[0]), "USD/GPU-hour", sources,
-                                             "catalog", how, (origins,) if len(rows) > 1 else origins)}, warnings
+                                             "catalog", how, origins)}, warnings
 
 
 def energy_givens(cat: Catalog, region: str | None) -> dict[str, Given]:

@@ -38,7 +38,7 @@ def _per_distinct(res, index, rows, fields, build):
     return stack(dicts, codes) if dicts else {}
 
 
-def gpu_part(res, index: np.ndarray, extra_targets: tuple[str, ...] = ()) -> Part:
+def gpu_part(res, index: np.ndarray, extra_targets: tuple[str, ...] = ()) -> Part | None:
     cat = res.cat
     rows = res.rows.take(index)
     given = common_givens(res, rows, index)
@@ -48,7 +48,9 @@ def gpu_part(res, index: np.ndarray, extra_targets: tuple[str, ...] = ()) -> Par
     if any(g is None for g in gpus_text):
         for j in range(rows.n):
             if gpus_text[gpu_codes[j]] is None:
-                res.warnings[index[j]].append(f"no GPU given: using {cat.gpu(DEFAULT_GPU).id}")
+                note = f"no GPU given: using {cat.gpu(DEFAULT_GPU).id}"
+                if note not in res.warnings[index[j]]:
+                    res.warnings[index[j]].append(note)
         rows.text["gpu"] = ([g if g is not None else DEFAULT_GPU for g in gpus_text], gpu_codes)
     default_dtype = str(at.lookup(cat.assumption("dtype"), "dtype", {}).value)
     dtypes, dtype_codes = rows.text["dtype"]
@@ -70,6 +72,9 @@ def gpu_part(res, index: np.ndarray, extra_targets: tuple[str, ...] = ()) -> Par
     given |= _per_distinct(res, index, rows, ("gpu", "provider", "tier"), price)
     _owned_checks(res, index, rows, owned, given)
     given |= _per_distinct(res, index, rows, ("region",), lambda r: (energy_givens(cat, r), []))
+    ok = np.array([res.errors[i] is None for i in index])
+    if not ok.all():  # rows whose GPU, price or region failed carry their error; evaluate the others
+        return gpu_part(res, index[ok], extra_targets) if ok.any() else None
     given["packing"] = column_given(rows, "packing", "", "input", "pack examples into full sequences")
     for name, unit, formula in (("tokens", "tokens", "tokens per epoch"), ("epochs", "epochs", "epochs")):
         g = number_given(rows.numbers[name], unit, formula)
@@ -97,7 +102,8 @@ def gpu_part(res, index: np.ndarray, extra_targets: tuple[str, ...] = ()) -> Par
 
 def _owned_checks(res, index, rows, owned, given) -> None:
     """Owned rows need a purchase price; owned-only settings on rented rows are noted; tiers do not apply."""
-    purchase_set = "purchase_usd_per_gpu" in rows.overrides
+    if "purchase_usd_per_gpu" not in given:  # every price lookup failed: the rows carry that error
+        return
     purchase = np.broadcast_to(np.asarray(given["purchase_usd_per_gpu"].value, dtype=float), (rows.n,))
     tiers = rows.column("tier")
     gpus = rows.column("gpu")
@@ -115,7 +121,6 @@ def _owned_checks(res, index, rows, owned, given) -> None:
             unused = [k for k in OWNED_ONLY if _set_at(rows.overrides.get(k), j)]
             if unused:
                 res.warnings[i].append(f"{', '.join(unused)} only apply with --provider owned")
-    del purchase_set
 
 
 def _set_at(value, j: int) -> bool:

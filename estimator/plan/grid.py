@@ -12,7 +12,7 @@ import numpy as np
 from estimator.catalog.loader import Catalog
 from estimator.errors import ConfigurationError
 from estimator.plan.rows import NUMBER_FIELDS, TEXT_FIELDS, Rows, encode
-from estimator.plan.scenario import Scenario
+from estimator.plan.scenario import TIERS, Scenario
 
 SCENARIO_FIELDS = ("method", "model", "tokens", "epochs", "gpu", "gpus", "deadline", "provider", "tier", "region",
                    "dataset", "name", "packing")
@@ -67,6 +67,13 @@ def grid_rows(base: dict[str, Any], grid: dict[str, list[Any]], cat: Catalog, ma
     for key, values in grid.items():
         if not isinstance(values, list) or not values:
             raise ConfigurationError(f"grid '{key}' must be a non-empty list")
+    for key in ("tokens", "epochs", "gpus", "deadline"):
+        for v in grid.get(key, []):
+            if isinstance(v, bool) or v is None:
+                raise ConfigurationError(f"grid '{key}': {v!r} is not a number")
+    for tier in grid.get("tier", []):
+        if tier not in TIERS:
+            raise ConfigurationError(f"grid tier '{tier}': choose one of {', '.join(TIERS)}")
     sizes = [len(v) for v in grid.values()]
     n = math.prod(sizes)
     if n > max_rows:
@@ -77,7 +84,7 @@ def grid_rows(base: dict[str, Any], grid: dict[str, list[Any]], cat: Catalog, ma
     # every value of every key must make a valid scenario with the base (types, ranges, ids checked once each)
     first = scenario_from(base | {k: grid[k][0] for k in names}, cat)
     per_key: dict[str, list[Scenario]] = {}
-    for pos, key in enumerate(names):
+    for key in names:
         per_key[key] = [scenario_from(base | {k: grid[k][0] for k in names} | {key: v}, cat) for v in grid[key]]
     text: dict[str, tuple[list[Any], np.ndarray]] = {}
     numbers: dict[str, np.ndarray] = {}

@@ -117,7 +117,7 @@ def _at(value: Any, j: int) -> Any:
 
 def resolve(rows, cat: Catalog, *, extra_targets: tuple[str, ...] = ()) -> Resolution:
     """Evaluate every row of `rows` through the rules in one pass per kind (GPU, hosted API)."""
-    from estimator.plan.models import model_for, method_error
+    from estimator.plan.models import method_error, model_for
 
     n = rows.n
     errors: list[EstimatorError | None] = [None] * n
@@ -146,7 +146,9 @@ def resolve(rows, cat: Catalog, *, extra_targets: tuple[str, ...] = ()) -> Resol
     if gpu.any():
         from estimator.plan.gpu_rows import gpu_part
 
-        res.parts.append(gpu_part(res, np.flatnonzero(gpu), extra_targets))
+        part = gpu_part(res, np.flatnonzero(gpu), extra_targets)
+        if part is not None:
+            res.parts.append(part)
     if api.any():
         from estimator.plan.api_rows import api_part
 

@@ -11,12 +11,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from estimator.catalog.loader import Catalog
 from estimator.units import si, usd
 
 STALE_DAYS = 365
 METHOD_NAMES = {"pretrain": "pretraining", "full": "full fine-tuning", "lora": "LoRA", "qlora": "QLoRA"}
-PRICE_QUANTITIES = ("price_usd_per_gpu_hour", "training_usd_per_1m_tokens", "electricity_usd_per_kwh")
+PRICE_QUANTITIES = ("price_usd_per_gpu_hour", "listed_usd_per_gpu_hour", "training_usd_per_1m_tokens",
+                    "electricity_usd_per_kwh")
 # quantities of the cost chain, in the order the method section explains them, with plain names
 PLAIN = {
     "cost_usd": "Cost (USD)",
@@ -260,18 +263,15 @@ def assumption_rows(comparison, cat: Catalog | None = None) -> list[dict[str, An
             if step.kind not in ("assumption", "catalog", "override"):
                 continue
             entries = [(step.name, step.value, step.unit, step.formula, step.source, _as_of(step, est, cat))]
-            if step.kind == "catalog" and step.name == "price_usd_per_gpu_hour" and cat is not None and est.gpu_id:
-                try:
-                    _, _, used = cat.price(est.gpu_id, est.scenario.provider, est.scenario.tier)
-                except Exception:  # noqa: BLE001 - the estimate already succeeded; the breakdown is a nicety
-                    used = []
-                if used:
-                    entries[0] = (step.name, step.value, step.unit, step.formula,
-                                  f"{len(used)} provider price(s), listed below", None)
-                for r in used:
-                    entries.append((f"price_usd_per_gpu_hour [{r.provider}]", r.usd_per_gpu_hour, step.unit,
-                                    f"{r.provider} {r.gpu} {r.tier}" + (f" ({r.instance})" if getattr(r, "instance", None)
-                                                                        else ""), r.source, r.as_of))
+            if step.kind == "catalog" and step.name == "listed_usd_per_gpu_hour" and step.origins:
+                listed = [o for o in step.origins if o.table == "gpu_prices"]
+                prices = np.atleast_1d(np.asarray(step.value, dtype=float)).reshape(-1)
+                entries = [(step.name, float(np.nanmedian(prices)), step.unit, step.formula,
+                            f"{len(listed)} provider price(s), listed below", None)] if len(listed) > 1 else []
+                for o, price in zip(listed, prices):
+                    provider, gpu, tier = o.row
+                    entries.append((f"price_usd_per_gpu_hour [{provider}]", float(price), step.unit,
+                                    f"{provider} {gpu} {tier}", o.source, o.as_of))
             for name, value, unit, formula, source, as_of in entries:
                 key = (name, repr(value), formula, source)
                 row = rows.setdefault(key, {
