@@ -11,6 +11,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
+import estimator
+
 import estimator.atomic as atomic
 from estimator.catalog.loader import load_catalog
 from estimator.plan.comparison import compare
@@ -242,12 +244,13 @@ def test_sensitivity_epochs_never_go_below_one(comparison):
     assert "cannot go below one epoch" in by["epochs"].range_note
 
 
-def test_sensitivity_falls_back_to_25_percent_without_a_published_range(comparison, monkeypatch):
-    import estimator.plan.sensitivity as sens
-
-    monkeypatch.setattr(sens, "value_range", lambda table, formula: None)
-    w = next(w for w in sensitivity(comparison.estimates[3]).swings if w.factor == "mfu")
-    assert (w.low_input, w.high_input) == pytest.approx((0.30 * 0.75, 0.30 * 1.25))  # fine-tuning row: 0.30
+def test_sensitivity_falls_back_to_25_percent_without_a_published_range(tmp_path):
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("assumptions:\n  mfu_base:\n    unit: fraction\n    description: one value, no range\n"
+                    "    rules:\n      - value: 0.4\n        source: a user's own measurement\n", encoding="utf-8")
+    e = estimator.estimate("lora", "llama-3.1-8b", "20M", gpu="h100-sxm", catalog=[str(mine)])
+    w = next(w for w in sensitivity(e).swings if w.factor == "mfu")
+    assert (w.low_input, w.high_input) == pytest.approx((0.40 * 0.75, 0.40 * 1.25))
 
 
 def test_user_overrides_are_not_varied(tmp_path):

@@ -77,13 +77,5 @@ def lookup(table: Assumption, name: str, facts: dict[str, Any]) -> Given:
                  (), variants, codes)
 
 
-def value_range(table: Assumption, rule_formula: str) -> tuple[float, float] | None:
-    """The P10-P90 range of the rule named in a trace formula (for uncertainty)."""
-    m = re.search(r"rule (\d+)", rule_formula)
-    if not m:
-        return None
-    return table.rules[int(m.group(1)) - 1].range
-
-
 def facts_needed(table: Assumption) -> tuple[str, ...]:
     return tuple(dict.fromkeys(k for r in table.rules for k in r.when))

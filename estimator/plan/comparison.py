@@ -11,7 +11,7 @@ from typing import Any
 from estimator.catalog.loader import Catalog
 from estimator.catalog.yamlio import line_of, load_yaml
 from estimator.errors import ConfigurationError, EstimatorError
-from estimator.plan.estimation import Estimate, estimate_scenario, resolve_catalog
+from estimator.plan.estimation import Estimate, estimate_scenarios, resolve_catalog
 from estimator.plan.givens import DEFAULT_GPU
 from estimator.plan.grid import evaluate_grid, scenario_from
 from estimator.plan.scenario import Scenario
@@ -37,6 +37,7 @@ class Comparison:
     notes: list[str] = field(default_factory=list)
     source: str | None = None
     profile: Any = None  # DatasetProfile of the dataset, when the tokens came from one
+    catalog: Any = None  # the Catalog the estimates were computed with (the report takes prices and sources from it)
 
     def __post_init__(self) -> None:
         if self.profile is None:
@@ -197,17 +198,26 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
             raise ConfigurationError("give a dataset or --tokens (or run with no arguments for the bundled example)")
         items_, notes = default_scenarios(model, tokens, dataset, gpu, provider, cat, overrides)
         built = [(s | dict(overrides or {}), "default scenarios") for s in items_]
-    scens, ests = [], []
+    parsed = []
     for values, where in built:
         label = values.get("name") or values.get("method")
         try:
-            s = scenario_from(values)
-            ests.append(estimate_scenario(s, cat, uncertainty=uncertainty, samples=samples, seed=seed))
-            scens.append(s)
+            parsed.append((scenario_from(values, cat), where, label))
         except EstimatorError as exc:
             if strict:
                 raise exc.with_prefix(f"{where}: scenario '{label}'") from None
             notes.append(f"{label}: left out: {exc}")
+    scens, ests = [], []
+    results = estimate_scenarios([s for s, _, _ in parsed], cat, uncertainty=uncertainty, samples=samples, seed=seed,
+                                 strict=False) if parsed else []
+    for (s, where, label), e in zip(parsed, results):
+        if isinstance(e, Exception):
+            if strict:
+                raise e.with_prefix(f"{where}: scenario '{label}'") from None
+            notes.append(f"{label}: left out: {e}")
+            continue
+        scens.append(s)
+        ests.append(e)
     if not ests and grid_frame is None:
         raise ConfigurationError("no scenario could be estimated: " + "; ".join(notes))
     for e in ests:  # a hosted route that may not be open to you is a headline fact, not a footnote
@@ -217,4 +227,4 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
     if short:
         notes.append(f"{', '.join(short)} take under an hour of training compute; loading the model, evaluation and "
                      "checkpointing add minutes to any real job and are not in these figures")
-    return Comparison(scens, ests, grid_frame, notes, str(scenarios) if scenarios else None)
+    return Comparison(scens, ests, grid_frame, notes, str(scenarios) if scenarios else None, catalog=cat)

@@ -1,7 +1,7 @@
 """Sensitivity (tornado) data: how a scenario's cost moves when one main assumption moves over a stated range.
 
-Each factor is varied alone, the others held at their base values, by re-running the estimate
-(`estimate_scenario`) with the scenario's tokens, epochs or overrides changed:
+Each factor is varied alone, the others held at their base values: every perturbed scenario (the
+scenario's tokens, epochs or overrides changed) is a row of one resolution with the others:
 
 - MFU: the P10-P90 `range` of the `mfu_base` rule that matched (assumptions.yaml), else ±25 %;
 - price per GPU-hour: the cheapest and dearest provider listed for that GPU and tier;
@@ -18,9 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from estimator.catalog.loader import Catalog, load_catalog
-from estimator.errors import EstimatorError
-from estimator.plan.assumptions import value_range
-from estimator.plan.estimation import Estimate, estimate_scenario
+from estimator.plan.result import Estimate
 from estimator.plan.scenario import Scenario
 
 TOKENS_SPAN = 0.25
@@ -76,9 +74,7 @@ def _mfu_swing(est: Estimate, cat: Catalog) -> Swing | None:
     if step is None or not isinstance(step.value, (int, float)):
         return None
     base = float(step.value)
-    rng = None
-    if step.kind == "assumption" and "mfu_base" in cat.assumptions:
-        rng = value_range(cat.assumption("mfu_base"), step.formula)
+    rng = step.range if step.kind == "assumption" else None
     if rng:
         low, high = float(rng[0]), float(rng[1])
         note = f"P10-P90 range of the matched rule ({step.formula})"
@@ -92,7 +88,7 @@ def _price_swing(est: Estimate, cat: Catalog) -> Swing | None:
     base = est.values.get("price_usd_per_gpu_hour")
     if est.gpu_id is None or base is None or not math.isfinite(base):
         return None
-    rows = cat.prices_for(est.gpu_id, est.scenario.tier)
+    rows = cat.prices_for(est.gpu_id, est.scenario.tier)  # every provider's price, also when one was chosen
     if len(rows) < 2:
         return None
     prices = [r.usd_per_gpu_hour for r in rows]
@@ -133,9 +129,7 @@ def _varied(scenario: Scenario, factor: str, value: float, base: Estimate) -> Sc
     return dataclasses.replace(scenario, epochs=value)
 
 
-def sensitivity(estimate: Estimate, catalog: Catalog | None = None, name: str | None = None) -> Sensitivity:
-    """How the cost of `estimate`'s scenario moves when MFU, price, tokens and epochs move (one at a time)."""
-    cat = catalog or load_catalog()
+def _plan(estimate: Estimate, cat: Catalog, name: str | None) -> tuple[Sensitivity, list[tuple[Swing, Scenario, Scenario]]]:
     scenario = estimate.scenario
     label = name or scenario.name or f"{estimate.method} {estimate.model_id}"
     out = Sensitivity(label, estimate.method, float(estimate.cost_usd))
@@ -145,6 +139,7 @@ def sensitivity(estimate: Estimate, catalog: Catalog | None = None, name: str | 
         "tokens": _tokens_swing(estimate),
         "epochs": _epochs_swing(estimate),
     }
+    todo = []
     for factor, swing in candidates.items():
         if set(OVERRIDE_KEYS[factor]) & set(scenario.overrides):
             out.skipped.append(f"{factor}: set by the scenario (override)")
@@ -153,19 +148,37 @@ def sensitivity(estimate: Estimate, catalog: Catalog | None = None, name: str | 
             why = "no GPUs (hosted API price is fixed)" if estimate.method == "api" else "no range available"
             out.skipped.append(f"{factor}: {why}")
             continue
-        try:
-            swing.cost_at_low = float(estimate_scenario(_varied(scenario, factor, swing.low_input, estimate), cat).cost_usd)
-            swing.cost_at_high = float(estimate_scenario(_varied(scenario, factor, swing.high_input, estimate), cat).cost_usd)
-        except EstimatorError as exc:
-            swing.error = str(exc)
         out.swings.append(swing)
-    out.swings.sort(key=lambda s: -s.spread_usd if math.isfinite(s.spread_usd) else 0.0)
-    return out
+        todo.append((swing, _varied(scenario, factor, swing.low_input, estimate),
+                     _varied(scenario, factor, swing.high_input, estimate)))
+    return out, todo
 
 
 def sensitivities(estimates: Sequence[Estimate], catalog: Catalog | None = None,
                   names: Sequence[str | None] | None = None) -> list[Sensitivity]:
-    """sensitivity() for each estimate (one catalog load)."""
-    cat = catalog or load_catalog()
+    """How each estimate's cost moves when MFU, price, tokens and epochs move (one at a time): every
+    perturbed scenario of every estimate is a row of one resolution."""
+    from estimator.plan.estimation import estimate_scenarios
+
+    cat = catalog or (estimates[0].catalog if estimates and estimates[0].catalog is not None else load_catalog())
     names = list(names) if names is not None else [None] * len(estimates)
-    return [sensitivity(e, cat, n) for e, n in zip(estimates, names)]
+    plans = [_plan(e, cat, n) for e, n in zip(estimates, names)]
+    varied = [s for _, todo in plans for _, low, high in todo for s in (low, high)]
+    results = iter(estimate_scenarios(varied, cat, strict=False) if varied else [])
+    out = []
+    for sens, todo in plans:
+        for swing, _, _ in todo:
+            low, high = next(results), next(results)
+            bad = next((r for r in (low, high) if isinstance(r, Exception)), None)
+            if bad is not None:
+                swing.error = str(bad)
+            else:
+                swing.cost_at_low, swing.cost_at_high = float(low.cost_usd), float(high.cost_usd)
+        sens.swings.sort(key=lambda s: -s.spread_usd if math.isfinite(s.spread_usd) else 0.0)
+        out.append(sens)
+    return out
+
+
+def sensitivity(estimate: Estimate, catalog: Catalog | None = None, name: str | None = None) -> Sensitivity:
+    """How the cost of `estimate`'s scenario moves when MFU, price, tokens and epochs move (one at a time)."""
+    return sensitivities([estimate], catalog or estimate.catalog, [name])[0]

@@ -151,7 +151,7 @@ def render_report(comparison, *, plotlyjs: str = "inline", catalog: Catalog | No
     """The report as one HTML string (see write_report)."""
     if plotlyjs not in PLOTLYJS:
         raise ValueError(f"plotlyjs must be one of {', '.join(PLOTLYJS)}, got {plotlyjs!r}")
-    cat = catalog or load_catalog()
+    cat = catalog or comparison.catalog or load_catalog()  # the catalog the estimates were computed with
     labels = names(comparison)
     s = summary(comparison)
     heading = title or s.title
