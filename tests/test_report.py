@@ -12,7 +12,6 @@ import plotly.io as pio
 import pytest
 
 import estimator
-
 import estimator.atomic as atomic
 from estimator.catalog.loader import load_catalog
 from estimator.plan.comparison import compare

@@ -146,8 +146,18 @@ def frame_of(res, varied: list[str]):
     rows = res.rows
     kind = res.kind()
     ids = np.array([s.id if s is not None else None for s in res.specs], dtype=object)[res.model_codes]
-    gpu_ids = np.where(kind == "gpu", rows.column("gpu"), None)
-    data: dict[str, Any] = {"name": rows.names, "method": rows.column("method"), "model": ids, "gpu": gpu_ids,
+    from estimator.plan.givens import DEFAULT_GPU
+
+    methods = rows.column("method")
+    values, codes = rows.text["gpu"]
+    canonical = np.empty(len(values), dtype=object)
+    for k, v in enumerate(values):
+        try:
+            canonical[k] = res.cat.gpu(v or DEFAULT_GPU).id
+        except Exception:  # noqa: BLE001 - an unknown id: the row carries that error
+            canonical[k] = v
+    gpu_ids = np.where(methods == "api", None, canonical[codes])
+    data: dict[str, Any] = {"name": rows.names, "method": methods, "model": ids, "gpu": gpu_ids,
                             "provider": rows.column("provider"), "tier": np.where(kind == "api", None, rows.column("tier"))}
     for key in COLUMNS:
         if key not in data and key != "fits":
