@@ -110,3 +110,12 @@ def test_the_report_shows_the_users_price_everywhere(tmp_path):
     html = render_report(c, plotlyjs="cdn")
     assert "our negotiated quote" in html and "$9.99" in html
     assert "$2.99" not in html  # the bundled lambda H100 price appears nowhere
+
+
+def test_docs_rules_md_is_generated_from_the_registry():
+    from pathlib import Path
+
+    from estimator.present.rules_doc import rules_markdown
+
+    doc = Path(__file__).resolve().parents[1] / "docs" / "rules.md"
+    assert doc.read_text(encoding="utf-8") == rules_markdown(), "stale: run estimator catalog rules --output docs/rules.md"

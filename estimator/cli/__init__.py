@@ -217,15 +217,21 @@ catalog.command("assumptions")(_list("assumptions", ["key", "unit", "rules", "de
 
 @catalog.command("rules")
 @FORMAT
-def rules(fmt) -> None:
+@click.option("--output", type=click.Path(dir_okay=False), help="Write docs/rules.md (markdown, by module) here.")
+@friendly_errors
+def rules(fmt, output) -> None:
     """List every formula: the quantity it produces, its unit, inputs, formula and source."""
     from estimator.present.render import render_rows
-    from estimator.rules import REGISTRY
+    from estimator.present.rules_doc import rule_rows, rules_markdown
 
-    rows = [{"quantity": r.name, "unit": r.unit, "inputs": ", ".join(r.inputs), "formula": r.formula,
-             "source": r.source} for r in REGISTRY.rules.values()]
+    if output:
+        from estimator.atomic import write_text_atomic
+
+        write_text_atomic(output, rules_markdown())
+        click.echo(f"wrote {output}", err=True)
+        return
     cols = ["quantity", "unit", "inputs", "formula", "source"] if fmt != "table" else ["quantity", "unit", "formula"]
-    click.echo(render_rows(rows, fmt, columns=cols))
+    click.echo(render_rows(rule_rows(), fmt, columns=cols))
 
 
 @catalog.command("validate")
