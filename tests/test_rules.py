@@ -107,7 +107,7 @@ def test_rules_work_on_arrays():
     np.testing.assert_allclose(flops, 6 * n * 1e12)
     fit = dict(stored_activation_bytes=1e9, loss_buffer_bytes=0.0, recompute_working_bytes=0.0, grad_accum=1,
                layer_params=0.0, weight_bytes_per_param=2.0, tensor_parallel=1, offload="none", model_parallel=1,
-               cuda_context_gb=0.0, allocator_overhead_fraction=0.0, usable_bytes_per_gpu=72 * 2**30)
+               cuda_context_gb=0.0, usable_bytes_per_gpu=72 * 2**30)
     need = memory.gpus_to_fit(3, 2 * n, 2 * n, 12 * n, **fit)
     assert need.shape == (3,) and need[0] == 1 and need[2] > need[1]
     assert math.isinf(memory.gpus_to_fit(3, 2e9, 2e9, 12e9, **(fit | {"stored_activation_bytes": 100 * 2**30})))

@@ -47,7 +47,7 @@ def sanity_warnings(values: dict[str, Any], scenario: Scenario, hw: Any, context
 def fits(values: dict[str, Any]) -> Any:
     """Whether the plan fits in memory (scalar or per grid row): some GPU count fits, and the chosen one does."""
     usable_gb = values["usable_bytes_per_gpu"] / GIB
-    return np.isfinite(values["gpus_to_fit"]) & (values["memory_per_gpu_gb"] <= usable_gb * (1 + 1e-9))
+    return np.isfinite(values["gpus_to_fit"]) & (values["memory_required_gb"] <= usable_gb * (1 + 1e-9))
 
 
 def describe_setting(values: dict[str, Any]) -> str:
@@ -70,7 +70,8 @@ def settings_note(values: dict[str, Any], method: str) -> str:
     return f"assumes the {values['stack']} stack: " + ", ".join(parts) + " (change any with --set)"
 
 
-def resolve_fit(cat: Any, model_id: str, gpu_id: str, scenario: Scenario, values: dict[str, Any]) -> tuple[dict[str, Any], str]:
+def resolve_fit(cat: Any, model_id: str, gpu_id: str, scenario: Scenario,
+                values: dict[str, Any]) -> tuple[dict[str, Any], str]:
     """When the plan does not fit, the first setting a trainer would reach for that does (overrides, warning).
 
     Settings the user fixed are never changed. Raises, naming what was tried, when no setting fits.
@@ -82,7 +83,7 @@ def resolve_fit(cat: Any, model_id: str, gpu_id: str, scenario: Scenario, values
     usable_gb = values["usable_bytes_per_gpu"] / GIB
     where = (f"on {values['gpus']:.0f} × {gpu_id}" if scenario.gpus is not None and np.isfinite(values["gpus"])
              else f"on any number of {gpu_id}")
-    mem = values["memory_per_gpu_gb"] if np.isfinite(values["memory_per_gpu_gb"]) else _floor_gb(values)
+    mem = values["memory_required_gb"] if np.isfinite(values["memory_required_gb"]) else _floor_gb(values)
     head = (f"{model_id} {scenario.method} does not fit {where} at {describe_setting(values)} "
             f"({mem:.1f} GB > {usable_gb:.1f} GB usable)")
     free = [o for o in good if not set(o.overrides) & set(scenario.overrides)]  # never change what the user set
@@ -127,8 +128,8 @@ def check_fit(values: dict[str, Any], model_id: str, gpu_id: str, scenario: Scen
             f"{model_id} {scenario.method} cannot fit on any number of {gpu_id} at {describe_setting(values)} "
             f"(usable {usable_gb:.1f} GB per GPU): try --set seq_len=..., --set activation_recompute=full, "
             f"--set offload=optimizer+params or a larger GPU")
-    if np.ndim(values["gpus"]) == 0 and values["memory_per_gpu_gb"] > usable_gb * (1 + 1e-9):
+    if np.ndim(values["gpus"]) == 0 and values["memory_required_gb"] > usable_gb * (1 + 1e-9):
         raise ConfigurationError(
             f"{model_id} {scenario.method} does not fit on {values['gpus']:.0f} × {gpu_id}: "
-            f"{values['memory_per_gpu_gb']:.1f} GB per GPU > {usable_gb:.1f} GB usable "
-            f"({values['memory_per_gpu_gb'] - usable_gb:.1f} GB over); fewest that fit: {values['gpus_to_fit']:.0f}")
+            f"{values['memory_required_gb']:.1f} GB per GPU > {usable_gb:.1f} GB usable "
+            f"({values['memory_required_gb'] - usable_gb:.1f} GB over); fewest that fit: {values['gpus_to_fit']:.0f}")

@@ -30,7 +30,7 @@ ALTERNATIVES: list[tuple[str, dict[str, Any]]] = [
     ("optimizer and parameter offload", {"offload": "optimizer+params"}),
     ("all of the above", _LEAN | {"activation_offload": 1, "micro_batch": 1, "offload": "optimizer+params"}),
 ]
-FIT_TARGETS = ["memory_per_gpu_gb", "gpus_to_fit", "usable_bytes_per_gpu", "gpus"]
+FIT_TARGETS = ["memory_required_gb", "memory_per_gpu_gb", "gpus_to_fit", "usable_bytes_per_gpu", "gpus"]
 
 
 @dataclass
@@ -91,7 +91,7 @@ class FitLimits:
     gpu: str
     method: str
     usable_gb: float
-    memory_gb: float  # at the default (or given) settings
+    memory_gb: float  # required per GPU (allocated peak + CUDA context) at the default (or given) settings
     fits: bool
     max_seq_len: int | None  # longest seq_len that fits (None: not even the shortest tried)
     max_lora_rank: int | None  # LoRA/QLoRA only
@@ -148,4 +148,5 @@ def fit(model: str | dict[str, Any], gpu: str, method: str = "lora", overrides: 
 
 def _plain(value: Any) -> Any:
     arr = np.asarray(value)
-    return arr.item() if arr.ndim == 0 else value
+    value = arr.item() if arr.ndim == 0 else value
+    return int(value) if isinstance(value, float) and value.is_integer() else value

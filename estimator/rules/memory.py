@@ -57,10 +57,26 @@ def framework_overhead_bytes(cuda_context_gb, allocator_overhead_fraction, memor
     return cuda_context_gb * GIB + frag * memory_allocated_bytes
 
 
-@rule(unit="bytes", formula="allocated peak + framework overhead (what nvidia-smi shows at the peak)",
+@rule(unit="bytes", formula="allocated peak + CUDA context: what must fit on the card (the allocator's cached blocks "
+      "are released and the allocation retried before an out-of-memory error)",
+      source="PyTorch 'CUDA semantics / memory management' docs: on a failed cudaMalloc the caching allocator frees "
+      "its cached unused blocks and retries")
+def memory_required_bytes(memory_allocated_bytes, cuda_context_gb):
+    return memory_allocated_bytes + cuda_context_gb * GIB
+
+
+@rule(unit="GB", formula="required memory / 2^30", source="unit conversion (2^30 bytes)")
+def memory_required_gb(memory_required_bytes):
+    return memory_required_bytes / GIB
+
+
+@rule(unit="bytes", formula="allocated peak + framework overhead (what nvidia-smi shows at the peak), at most the card "
+      "when the required memory fits",
       source="sum of the two rules")
-def memory_per_gpu_bytes(memory_allocated_bytes, framework_overhead_bytes):
-    return memory_allocated_bytes + framework_overhead_bytes
+def memory_per_gpu_bytes(memory_allocated_bytes, framework_overhead_bytes, memory_required_bytes, gpu_memory_gb):
+    # cached blocks only fill memory that is free: no more than the card once the required part fits
+    return np.minimum(memory_allocated_bytes + framework_overhead_bytes,
+                      np.maximum(memory_required_bytes, gpu_memory_gb * GIB))
 
 
 @rule(unit="GB", formula="memory per GPU / 2^30", source="unit conversion (GB as nvidia-smi reports, 2^30 bytes)")
@@ -74,14 +90,13 @@ def usable_bytes_per_gpu(gpu_memory_gb, usable_memory_fraction):
     return gpu_memory_gb * GIB * usable_memory_fraction
 
 
-@rule(unit="GPUs", formula="fewest model-parallel groups × data-parallel ranks d with peak(d) ≤ usable: d = 1 if it "
-      "fits, else the larger of the two peak branches' ⌈sharded states / room⌉ (ZeRO sharding ÷ d, gathered "
-      "layers and allocator overhead once d > 1); ∞ if the unsharded part alone exceeds the card",
-      source="Rajbhandari et al. 2020 (ZeRO) sec. 5; the memory_allocated_bytes and framework_overhead_bytes rules")
+@rule(unit="GPUs", formula="fewest model-parallel groups × data-parallel ranks d with required memory(d) ≤ usable: "
+      "d = 1 if it fits, else the larger of the two peak branches' ⌈sharded states / room⌉ (ZeRO sharding ÷ d, "
+      "gathered layers once d > 1); ∞ if the unsharded part alone exceeds the card",
+      source="Rajbhandari et al. 2020 (ZeRO) sec. 5; the memory_allocated_bytes and memory_required_bytes rules")
 def gpus_to_fit(zero_stage, weight_gpu_bytes, gradient_gpu_bytes, optimizer_gpu_bytes, stored_activation_bytes,
                 loss_buffer_bytes, recompute_working_bytes, grad_accum, layer_params, weight_bytes_per_param,
-                tensor_parallel, offload, model_parallel, cuda_context_gb, allocator_overhead_fraction,
-                usable_bytes_per_gpu):
+                tensor_parallel, offload, model_parallel, cuda_context_gb, usable_bytes_per_gpu):
     accumulate = np.where(np.asarray(grad_accum) > 1, 1.0, 0.0)
     mp = model_parallel
 
@@ -93,8 +108,7 @@ def gpus_to_fit(zero_stage, weight_gpu_bytes, gradient_gpu_bytes, optimizer_gpu_
             stored_activation_bytes, loss_buffer_bytes, recompute_working_bytes, s["gradients"], accumulate)
 
     def total(dp):
-        a = allocated(dp)
-        return a + cuda_context_gb * GIB + np.where(_sharded(zero_stage, dp), allocator_overhead_fraction, 0.0) * a
+        return allocated(dp) + cuda_context_gb * GIB
 
     usable = usable_bytes_per_gpu * (1 + 1e-9)
     one = total(1.0) <= usable
@@ -103,8 +117,7 @@ def gpus_to_fit(zero_stage, weight_gpu_bytes, gradient_gpu_bytes, optimizer_gpu_
     stage = np.asarray(zero_stage)
     w, g, o = weight_gpu_bytes / mp, gradient_gpu_bytes / mp, optimizer_gpu_bytes / mp
     ws, gs, os_ = np.where(stage >= 3, w, 0.0), np.where(stage >= 2, g, 0.0), np.where(stage >= 1, o, 0.0)
-    frac = 1.0 + np.where(stage >= 3, allocator_overhead_fraction, 0.0)
-    room = (usable_bytes_per_gpu - cuda_context_gb * GIB) / frac
+    room = usable_bytes_per_gpu - cuda_context_gb * GIB
     gathered = memory_states.gathered_layer_bytes(zero_stage, offload, 2.0 * mp, mp, layer_params,
                                                   weight_bytes_per_param, tensor_parallel)
     base = (w - ws) + (o - os_) + gathered
