@@ -40,7 +40,7 @@ def test_grid_matches_scalar_estimates():
 
 def test_grid_marks_rows_that_do_not_fit():
     grid = evaluate_grid({"method": "full", "model": "llama-2-70b", "tokens": "1M", "gpu": "a100-80gb"},
-                         {"gpus": [1, 16]}, load_catalog())
+                         {"gpus": [1, 32]}, load_catalog())
     assert list(grid["fits"]) == [False, True]
     assert grid["cost_usd"].isna().tolist() == [True, False]
 

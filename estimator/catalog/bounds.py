@@ -33,6 +33,10 @@ QUANTITIES: dict[str, tuple[float, float, bool, bool]] = {
     "layers": (1, 1e5, True, False),
     "hidden": (1, 1e7, True, False),
     "heads": (1, 1e5, True, False),
+    # memory rules a run may pin directly (bytes per parameter; bytes)
+    "optimizer_bytes_per_param": (0.0, 32.0, False, False),
+    "embedding_bytes_per_param": (0.0, 8.0, False, False),
+    "layer_params": (0.0, 1e15, False, True),
 }
 
 
@@ -49,12 +53,15 @@ def check_value(name: str, value: Any, cat: Catalog, where: str = "override") ->
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise ConfigurationError(f"unknown quantity '{name}' in {where}{hint}")
     table = cat.assumptions.get(name)
-    if table is not None and table.choices:
-        values = np.atleast_1d(np.asarray(value, dtype=object))
-        bad = [v for v in values if str(v) not in table.choices]
-        if bad:
-            raise ConfigurationError(f"{where} {name}={bad[0]!r}: unknown choice (choices: {', '.join(table.choices)})")
-        return str(value) if np.ndim(value) == 0 else np.asarray([str(v) for v in values], dtype=object)
+    from estimator.choices import CHOICES, check_choice, normalize_lora_targets
+
+    if name == "lora_targets":  # a preset or a comma-separated list of module names
+        values = [normalize_lora_targets(str(v)) for v in np.atleast_1d(np.asarray(value, dtype=object))]
+        return values[0] if np.ndim(value) == 0 else np.asarray(values, dtype=object)
+    if (table is not None and table.choices) or name in CHOICES:
+        choices = table.choices if table is not None and table.choices else CHOICES[name]
+        values = [check_choice(name, v, choices, where) for v in np.atleast_1d(np.asarray(value, dtype=object))]
+        return values[0] if np.ndim(value) == 0 else np.asarray(values, dtype=object)
     try:
         parsed = (np.asarray([parse_number(v) for v in np.atleast_1d(np.asarray(value, dtype=object))], dtype=float)
                   .reshape(np.shape(value)))

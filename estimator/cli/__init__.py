@@ -253,6 +253,9 @@ def _register_count() -> None:
     from estimator.cli.count import count  # its own module: the counter's many options
 
     cli.add_command(count)
+    from estimator.cli.fit import fit  # what fits on one GPU
+
+    cli.add_command(fit)
 
 
 _register_count()

@@ -51,10 +51,14 @@ def fill_shape(data: dict[str, Any]) -> list[str]:
                         f"(layers {data['layers']}, hidden {data['hidden']}, heads {data['heads']})")
     if "layers" not in missing and "hidden" not in missing:
         implied = 12.0 * data["layers"] * data["hidden"] ** 2
+        if data.get("experts"):  # MoE: attention 4·h² plus every expert's (and shared expert's) MLP per layer
+            copies = data["experts"] + (data.get("shared_experts") or 0)
+            mlp = (3 if data.get("ffn_type", "swiglu") == "swiglu" else 2) * data["hidden"] * (data.get("ffn") or 4 * data["hidden"])
+            implied = data["layers"] * (4.0 * data["hidden"] ** 2 + copies * mlp)
         if not 0.1 <= n / implied <= 10:
             raise ConfigurationError(
                 f"params {n:.3g} does not match the shape ({data['layers']} layers × hidden {data['hidden']} "
-                f"implies about {implied:.3g}: 12·L·h²); check the units (e.g. 7B, not 7)")
+                f"implies about {implied:.3g}: 12·L·h², MoE L·(4h² + experts·MLP)); check the units (e.g. 7B, not 7)")
     if data.get("vocab") is None:
         data["vocab"] = 50257
         warnings.append("vocab not given: using 50,257 (GPT-2/GPT-3 BPE) for the logits memory")
@@ -121,6 +125,7 @@ def model_givens(model: ModelSpec, origin: str) -> dict[str, Given]:
                                     "experts per token + shared experts (1 if dense)"),
         "vocab": Given(model.vocab or 50257, "tokens", src, "catalog", f"{model.id}.vocab"),
         "context": Given(model.context or 2048, "tokens", src, "catalog", f"{model.id}.context"),
+        "tied_embeddings": Given(model.tied_embeddings, "", src, "catalog", f"{model.id}.tied_embeddings"),
         "model_family": Given(model.family or model.id, "", src, "catalog", f"{model.id}.family"),
     }
     return {k: replace(v, origins=where) for k, v in g.items()}

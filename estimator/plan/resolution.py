@@ -22,8 +22,10 @@ from estimator.rules import REGISTRY
 
 GPU_OUTPUTS = [
     "train_tokens", "train_flops", "hardware_flops", "trainable_params", "lora_params",
-    "weight_bytes", "gradient_bytes", "optimizer_bytes", "activation_bytes",
-    "memory_per_gpu_gb", "usable_bytes_per_gpu", "gpus_to_fit", "gpus", "mfu", "hfu",
+    "weight_bytes", "gradient_bytes", "optimizer_bytes", "activation_bytes", "loss_buffer_bytes",
+    "memory_allocated_gb", "memory_required_gb", "framework_overhead_bytes", "memory_per_gpu_gb", "stack", "optimizer",
+    "master_weights", "activation_recompute", "attention", "loss", "offload", "activation_offload", "micro_batch",
+    "seq_len", "zero_stage", "lora_rank", "lora_targets", "grad_accum", "usable_bytes_per_gpu", "gpus_to_fit", "gpus", "mfu", "hfu",
     "wall_clock_hours", "wall_clock_days", "gpu_hours", "gpu_days", "price_usd_per_gpu_hour", "cost_usd",
     "energy_kwh", "co2_kg", "energy_cost_usd", "compute_optimal_tokens", "tokens_vs_optimal",
 ]
