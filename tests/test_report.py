@@ -195,7 +195,7 @@ def test_assumption_rows_list_each_provider_price_with_its_date(comparison):
 
     cat = load_catalog()
     rows = assumption_rows(comparison, cat)
-    used = cat.price("h100-sxm", None, "on_demand")[2]
+    used = cat.price_rows("h100-sxm", None, "on_demand")[1]
     priced = [r for r in rows if r["quantity"].startswith("price_usd_per_gpu_hour [")]
     assert len(priced) == len(used)
     for r, p in zip(priced, used):

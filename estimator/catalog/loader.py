@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import functools
 import os
-import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -101,12 +100,9 @@ class Catalog:
     def prices_for(self, gpu_id: str, tier: str | None = None) -> list[GpuPrice]:
         return [p for (prov, g, t), p in sorted(self.gpu_prices.items()) if g == gpu_id and (tier is None or t == tier)]
 
-    def price(self, gpu_id: str, provider: str | None, tier: str = "on_demand") -> tuple[float, str, list[GpuPrice]]:
-        """USD per GPU-hour and how it was chosen.
-
-        With a provider: that provider's (gpu, tier) row. Without: the median over every
-        provider's row for (gpu, tier), so no single vendor's list price decides it.
-        """
+    def price_rows(self, gpu_id: str, provider: str | None, tier: str = "on_demand") -> tuple[str, list[GpuPrice]]:
+        """The price rows an estimate uses, and how they were chosen: a named provider's (gpu, tier) row, or
+        every provider's row for (gpu, tier) (the `rental_usd_per_gpu_hour` rule takes their median)."""
         if provider is not None:
             prov = normalize(provider)
             if prov not in self.providers():
@@ -118,12 +114,11 @@ class Catalog:
                 hint = f"; {prov} lists {gpu_id} tiers: {', '.join(offered)}" if offered else ""
                 hint += f"; providers with {gpu_id} {tier}: {', '.join(others)}" if others else ""
                 raise CatalogError(f"no {tier} price for {gpu_id} at {prov}{hint}")
-            return row.usd_per_gpu_hour, f"{prov} {tier}", [row]
+            return f"{prov} {tier}", [row]
         rows = self.prices_for(gpu_id, tier)
         if not rows:
-            return float("nan"), f"no {tier} price listed for {gpu_id}", []
-        value = statistics.median(r.usd_per_gpu_hour for r in rows)
-        return value, f"median of {len(rows)} {tier} prices ({', '.join(r.provider for r in rows)})", rows
+            return f"no {tier} price listed for {gpu_id}", []
+        return f"median of {len(rows)} {tier} prices ({', '.join(r.provider for r in rows)})", rows
 
     def assumption(self, name: str) -> Assumption:
         if name not in self.assumptions:

@@ -167,7 +167,7 @@ def owned_givens(hw: Hardware) -> dict[str, Given]:
 
 def price_givens(cat: Catalog, gpu_id: str, provider: str | None, tier: str) -> tuple[dict[str, Given], list[str]]:
     """The listed rental prices for (GPU, provider, tier): one price for a named provider, every provider's otherwise."""
-    _, how, rows = cat.price(gpu_id, provider, tier)
+    how, rows = cat.price_rows(gpu_id, provider, tier)
     warnings = []
     if not rows:
         warnings.append(f"no {tier} price for {gpu_id} in the catalog: cost not computed "
