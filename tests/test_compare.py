@@ -39,10 +39,18 @@ def test_grid_matches_scalar_estimates():
 
 
 def test_grid_marks_rows_that_do_not_fit():
+    grid = evaluate_grid({"method": "full", "model": "llama-2-70b", "tokens": "1M", "gpu": "t4", "seq_len": 65536},
+                         {"gpus": [1, 32], "method": ["full", "lora"]}, load_catalog())
+    assert not grid["fits"].any() and grid["cost_usd"].isna().all()
+    assert grid["error"].str.contains("does not fit").all()
+
+
+def test_grid_rows_adopt_the_setting_a_single_estimate_adopts():
     grid = evaluate_grid({"method": "full", "model": "llama-2-70b", "tokens": "1M", "gpu": "a100-80gb"},
                          {"gpus": [1, 32]}, load_catalog())
-    assert list(grid["fits"]) == [False, True]
-    assert grid["cost_usd"].isna().tolist() == [True, False]
+    single = estimator.estimate("full", "llama-2-70b", "1M", gpu="a100-80gb", gpus=1)
+    assert "does not fit" in single.warnings[0] and "using" in single.warnings[0]
+    assert grid.loc[0, "cost_usd"] == pytest.approx(single.cost_usd)
 
 
 def test_scenario_file_with_grid_and_overrides(tmp_path):

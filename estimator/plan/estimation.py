@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from estimator.catalog.loader import Catalog, load_catalog
-from estimator.plan.checks import check_fit, fits, resolve_fit, sanity_warnings, settings_note
+from estimator.plan.checks import check_fit, sanity_warnings, settings_note
 from estimator.plan.givens import DEFAULT_GPU
 from estimator.plan.result import Estimate
 from estimator.plan.scenario import Scenario
@@ -87,13 +87,6 @@ def estimate_from(res, i: int, scenario: Scenario) -> Estimate:
         return Estimate(scenario, spec.id, None, values, units, res.trace(i), warnings, profile=res.profiles[i],
                         catalog=res.cat)
     hw = res.cat.gpu(scenario.gpu or DEFAULT_GPU)
-    if not fits(values):  # refuse only what no setting fits: else adopt the first setting that does, and say so
-        from dataclasses import replace
-
-        extra, note = resolve_fit(res.cat, spec.id, hw.id, scenario, values)
-        adopted = estimate_scenario(replace(scenario, overrides=dict(scenario.overrides) | extra), res.cat)
-        adopted.warnings.insert(0, note)
-        return adopted
     check_fit(values, spec.id, hw.id, scenario)
     values["gpus"] = int(values["gpus"])
     if scenario.method == "pretrain":
@@ -105,7 +98,8 @@ def estimate_from(res, i: int, scenario: Scenario) -> Estimate:
     warnings.append(settings_note(values, scenario.method))
     trace = res.trace(i)
     units = {s.name: s.unit for s in trace}
-    return Estimate(scenario, spec.id, hw.id, values, units, trace, warnings, profile=res.profiles[i], catalog=res.cat)
+    return Estimate(scenario, spec.id, hw.id, values, units, trace, warnings, profile=res.profiles[i], catalog=res.cat,
+                    adopted=dict(res.adopted.get(i, {})))
 
 
 def checked_overrides(overrides: dict[str, Any], cat: Catalog) -> dict[str, Any]:

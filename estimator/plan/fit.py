@@ -49,7 +49,7 @@ def resolve_rows(scenarios: list[Any], cat: Any, targets: tuple[str, ...]) -> li
     from estimator.plan.rows import Rows
 
     res = resolve(Rows.from_scenarios(scenarios, [checked_overrides(s.overrides, cat) for s in scenarios]), cat,
-                  extra_targets=targets)
+                  extra_targets=targets, adopt=False)
     out = []
     for i in range(len(scenarios)):
         if res.errors[i] is not None:

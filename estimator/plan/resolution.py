@@ -54,7 +54,7 @@ class Resolution:
     warnings: list[list[str]]
     profiles: list[Any]
     parts: list[Part] = field(default_factory=list)
-    gpu_ids: Any = None
+    adopted: dict[int, dict[str, Any]] = field(default_factory=dict)  # row -> settings taken so that it fits
 
     def locate(self, i: int) -> tuple[Part, int] | tuple[None, None]:
         for part in self.parts:
@@ -117,8 +117,11 @@ def _at(value: Any, j: int) -> Any:
     return row_of(value, j)
 
 
-def resolve(rows, cat: Catalog, *, extra_targets: tuple[str, ...] = ()) -> Resolution:
-    """Evaluate every row of `rows` through the rules in one pass per kind (GPU, hosted API)."""
+def resolve(rows, cat: Catalog, *, extra_targets: tuple[str, ...] = (), adopt: bool = True) -> Resolution:
+    """Evaluate every row of `rows` through the rules in one pass per kind (GPU, hosted API).
+
+    adopt: rows that do not fit in memory take the first setting that makes them fit (plan/adopt.py).
+    """
     from estimator.plan.models import method_error, model_for
 
     n = rows.n
@@ -155,6 +158,10 @@ def resolve(rows, cat: Catalog, *, extra_targets: tuple[str, ...] = ()) -> Resol
         from estimator.plan.api_rows import api_part
 
         res.parts.append(api_part(res, np.flatnonzero(api)))
+    if adopt and gpu.any():
+        from estimator.plan.adopt import adopt_fitting_settings
+
+        return adopt_fitting_settings(res, lambda r, c, adopt: resolve(r, c, extra_targets=extra_targets, adopt=adopt))
     return res
 
 

@@ -31,6 +31,7 @@ class Estimate:
     uncertainty: dict[str, Any] | None = None
     profile: Any = None  # DatasetProfile when tokens came from a dataset
     catalog: Any = None  # the Catalog this estimate was computed with (renderers take prices and sources from it)
+    adopted: dict[str, Any] = field(default_factory=dict)  # settings taken so that the run fits (see warnings)
 
     def __getattr__(self, name: str) -> Any:
         values = self.__dict__.get("values", {})

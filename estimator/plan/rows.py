@@ -109,3 +109,45 @@ class Rows:
     def repeat(self, i: int, count: int) -> Rows:
         """Row `i` repeated `count` times (for draws and perturbations)."""
         return self.take(np.full(count, i, dtype=np.int64))
+
+    def overrides_at(self, i: int) -> dict[str, Any]:
+        """The overrides row `i` sets (dtype included)."""
+        out = {}
+        for k, v in self.overrides.items():
+            if isinstance(v, np.ndarray) and v.ndim:
+                v = v[i]
+                if v is None or (isinstance(v, float) and v != v):
+                    continue
+                v = v.item() if isinstance(v, np.generic) else v
+            out[k] = v
+        dtype = self.text["dtype"][0][self.text["dtype"][1][i]]
+        if dtype is not None:
+            out["dtype"] = dtype
+        return out
+
+    def scenario(self, i: int) -> Scenario:
+        """Row `i` as a Scenario."""
+        text = {f: self.text[f][0][self.text[f][1][i]] for f in TEXT_FIELDS if f != "dtype"}
+        numbers = {f: (None if np.isnan(self.numbers[f][i]) else float(self.numbers[f][i])) for f in NUMBER_FIELDS}
+        if numbers["gpus"] is not None:
+            numbers["gpus"] = int(numbers["gpus"])
+        name = None if self.names is None else self.names[i]
+        return Scenario(**text, **numbers, overrides=self.overrides_at(i), name=name)
+
+    def with_overrides(self, per_row: dict[int, dict[str, Any]]) -> Rows:
+        """A copy where row i also sets per_row[i] (settings no row set before stay unset elsewhere)."""
+        over = dict(self.overrides)
+        for key in {k for o in per_row.values() for k in o}:
+            current = over.get(key)
+            text = any(isinstance(o.get(key), str) for o in per_row.values())
+            if isinstance(current, np.ndarray) and current.ndim:
+                col = current.astype(object if text or current.dtype == object else float).copy()
+            elif current is not None:
+                col = np.full(self.n, current, dtype=object if text else float)
+            else:
+                col = np.full(self.n, None if text else np.nan, dtype=object if text else float)
+            for i, o in per_row.items():
+                if key in o:
+                    col[i] = o[key]
+            over[key] = col
+        return Rows(self.n, self.text, self.numbers, over, self.names)

@@ -130,7 +130,7 @@ def _varied(scenario: Scenario, factor: str, value: float, base: Estimate) -> Sc
 
 
 def _plan(estimate: Estimate, cat: Catalog, name: str | None) -> tuple[Sensitivity, list[tuple[Swing, Scenario, Scenario]]]:
-    scenario = estimate.scenario
+    scenario = dataclasses.replace(estimate.scenario, overrides=estimate.scenario.overrides | estimate.adopted)
     label = name or scenario.name or f"{estimate.method} {estimate.model_id}"
     out = Sensitivity(label, estimate.method, float(estimate.cost_usd))
     candidates = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -66,7 +67,9 @@ def simulate_many(estimates: list, cat: Catalog, samples: int = 4000, seed: int 
     if not gpu:
         return out  # type: ignore[return-value]
     rng = np.random.default_rng(seed)
-    scenarios = [estimates[i].scenario for i in gpu]
+    # each estimate as it was computed: the settings it adopted to fit are part of its plan
+    scenarios = [replace(estimates[i].scenario, overrides=estimates[i].scenario.overrides | estimates[i].adopted)
+                 for i in gpu]
     rows = Rows.from_scenarios(scenarios, [checked_overrides(s.overrides, cat) for s in scenarios])
     rows = rows.take(np.repeat(np.arange(len(gpu)), samples))
     ranges = [ranges_used(estimates[i]) for i in gpu]

@@ -84,7 +84,7 @@ def run_case(case: dict[str, Any], cat: Catalog, samples: int = 2000) -> CaseRes
         q = e.uncertainty["gpu_hours"]
         err = est / reported - 1
         return CaseResult(case["id"], kind, reported, est, err, abs(err) <= 0.25, q["p10"], q["p90"], case["source"])
-    res = resolve(Rows.from_scenarios([scen], [checked_overrides(scen.overrides, cat)]), cat)
+    res = resolve(Rows.from_scenarios([scen], [checked_overrides(scen.overrides, cat)]), cat, adopt=False)
     if res.errors[0] is not None:
         raise res.errors[0]
     values = res.values(0)  # memory as computed, whether or not it fits (the OOM cases are the point)
