@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["estimate", "Estimate", "compare", "Comparison", "Scenario", "load_catalog", "Catalog", "count_tokens", "DatasetProfile",
+__all__ = ["estimate", "Estimate", "compare", "Comparison", "grid", "sensitivity", "fit", "validate", "write_report",
+           "Scenario", "load_catalog", "Catalog", "count_tokens", "DatasetProfile",
            "EstimatorError", "CatalogError", "UnknownIdError", "ConfigurationError", "DatasetError"]
 
 from estimator.errors import CatalogError, ConfigurationError, DatasetError, EstimatorError, UnknownIdError
@@ -19,8 +20,13 @@ if TYPE_CHECKING:
     from estimator.catalog.loader import Catalog, load_catalog
     from estimator.plan.comparison import Comparison, compare
     from estimator.plan.estimation import estimate
+    from estimator.plan.fit import fit
+    from estimator.plan.grid import grid
     from estimator.plan.result import Estimate
     from estimator.plan.scenario import Scenario
+    from estimator.plan.sensitivity import sensitivity
+    from estimator.plan.validation import validate
+    from estimator.present.report import write_report
     from estimator.tokens import DatasetProfile, count_tokens
 
 _LAZY = {
@@ -28,8 +34,15 @@ _LAZY = {
     "Scenario": ("plan.scenario", "Scenario"), "load_catalog": ("catalog", "load_catalog"),
     "Catalog": ("catalog", "Catalog"), "count_tokens": ("tokens", "count_tokens"),
     "DatasetProfile": ("tokens", "DatasetProfile"), "compare": ("plan.comparison", "compare"),
-    "Comparison": ("plan.comparison", "Comparison"),
+    "Comparison": ("plan.comparison", "Comparison"), "grid": ("plan.grid", "grid"),
+    "sensitivity": ("plan.sensitivity", "sensitivity"), "fit": ("plan.fit", "fit"),
+    "validate": ("plan.validation", "validate"), "write_report": ("present.report", "write_report"),
 }
+
+
+def __dir__() -> list[str]:
+    """The public names, lazy ones included (for completion)."""
+    return sorted(set(globals()) | set(__all__))
 
 
 def __getattr__(name: str) -> Any:

@@ -181,3 +181,11 @@ def frame_of(res, varied: list[str]):
                 col = rows.numbers[field] if field in rows.numbers else rows.column(field)
             frame[key] = col if key != "dataset" else [str(v) for v in col]
     return frame
+
+
+def grid(base: dict[str, Any], values: dict[str, list[Any]], *, catalog: Any = None, max_rows: int = MAX_ROWS):
+    """The cross product of `values` over the scenario `base` as a DataFrame, one row per point, each row equal to
+    the single estimate with the same inputs (see docs/api.md). Keys are scenario fields or assumption names."""
+    from estimator.plan.estimation import resolve_catalog
+
+    return evaluate_grid(base, values, resolve_catalog(catalog), max_rows)

@@ -212,3 +212,8 @@ def write_markdown(path: str = "docs/validation.md", samples: int = 2000) -> tup
 if __name__ == "__main__":
     out, s = write_markdown()
     print(f"{out}: median abs error {s['gpu_hours_median_abs_error']:.1%}, coverage {s['p10_p90_coverage']:.0%}")
+
+
+def validate(samples: int = 2000, catalog: Catalog | None = None) -> tuple[list[CaseResult], dict[str, Any]]:
+    """Recompute every published reference run from its inputs and score the defaults (see docs/validation.md)."""
+    return run_validation(catalog, samples)
