@@ -124,7 +124,7 @@ def compare(scenarios, datasets, tokens, model, gpu, provider, report_path, plot
     arguments at all: the bundled example dataset, written to reports/comparison.html.
     """
     from estimator.plan.comparison import compare as run_compare
-    from estimator.present.render import render_rows, to_json
+    from estimator.present.render import frame_csv, frame_records_json, render_rows, to_json_with
     from estimator.present.tables import headline_lines, human_rows
 
     no_args = not (scenarios or datasets or tokens or model)
@@ -147,7 +147,10 @@ def compare(scenarios, datasets, tokens, model, gpu, provider, report_path, plot
         for line in headline_lines(result.headline()) + [f"note: {n}" for n in result.notes]:
             click.echo(line)
     elif fmt == "json":
-        click.echo(to_json({"scenarios": frame.to_dict("records"), "headline": result.headline(), "notes": result.notes}))
+        click.echo(to_json_with({"headline": result.headline(), "notes": result.notes},
+                                {"scenarios": frame_records_json(frame)}))
+    elif fmt == "csv":
+        click.echo(frame_csv(frame))
     else:
         click.echo(render_rows(frame.to_dict("records"), fmt))
     if path:

@@ -35,13 +35,13 @@ def api_part(res, index: np.ndarray) -> Part:
         api = cat.api_for(res.specs[c].id)
         i = index[j]
         if api.availability:
-            res.warnings[i].append(f"Hosted fine-tuning of {api.model} may not be open to you: {api.availability}")
+            res.warnings.add(np.array([i]), [f"Hosted fine-tuning of {api.model} may not be open to you: {api.availability}"])
         ignored = [f for f, v in (("gpu", rows.column("gpu")[j]), ("gpus", rows.numbers["gpus"][j]),
                                   ("provider", rows.column("provider")[j]),
                                   ("deadline", rows.numbers["deadline_hours"][j]))
                    if v is not None and v == v]
         if ignored:
-            res.warnings[i].append(f"ignored for a hosted API: {', '.join(ignored)}")
+            res.warnings.add(np.array([i]), [f"ignored for a hosted API: {', '.join(ignored)}"])
     tokens = number_given(rows.numbers["tokens"], "tokens", "tokens per epoch as given (no per-example cap applied)")
     if tokens is not None:
         given["billed_tokens_per_epoch"] = tokens

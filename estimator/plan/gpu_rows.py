@@ -21,14 +21,14 @@ def _per_distinct(res, index, rows, fields, build):
     combos, codes = rows.distinct(*fields)
     dicts = []
     for c, combo in enumerate(combos):
+        members = index[codes == c]
         try:
             givens, warns = build(*combo)
         except EstimatorError as exc:
             givens, warns = {}, []
-            for j in np.flatnonzero(codes == c):
-                res.errors[index[j]] = exc
-        for j in np.flatnonzero(codes == c):
-            res.warnings[index[j]] += [w for w in warns if w not in res.warnings[index[j]]]
+            for i in members:
+                res.errors[i] = exc
+        res.warnings.add(members, warns)
         dicts.append(givens)
     keys = {k for d in dicts for k in d}
     filler = {k: next(d[k] for d in dicts if k in d) for k in keys}
@@ -46,11 +46,8 @@ def gpu_part(res, index: np.ndarray, extra_targets: tuple[str, ...] = ()) -> Par
 
     gpus_text, gpu_codes = rows.text["gpu"]
     if any(g is None for g in gpus_text):
-        for j in range(rows.n):
-            if gpus_text[gpu_codes[j]] is None:
-                note = f"no GPU given: using {cat.gpu(DEFAULT_GPU).id}"
-                if note not in res.warnings[index[j]]:
-                    res.warnings[index[j]].append(note)
+        missing = np.array([g is None for g in gpus_text])[gpu_codes]
+        res.warnings.add(index[missing], [f"no GPU given: using {cat.gpu(DEFAULT_GPU).id}"])
         rows.text["gpu"] = ([g if g is not None else DEFAULT_GPU for g in gpus_text], gpu_codes)
     default_dtype = str(at.lookup(cat.assumption("dtype"), "dtype", {}).value)
     dtypes, dtype_codes = rows.text["dtype"]
@@ -105,28 +102,29 @@ def _owned_checks(res, index, rows, owned, given) -> None:
     if "purchase_usd_per_gpu" not in given:  # every price lookup failed: the rows carry that error
         return
     purchase = np.broadcast_to(np.asarray(given["purchase_usd_per_gpu"].value, dtype=float), (rows.n,))
-    tiers = rows.column("tier")
+    set_purchase = _set_mask(rows.overrides.get("purchase_usd_per_gpu"), rows.n)
     gpus = rows.column("gpu")
-    for j in range(rows.n):
-        i = index[j]
-        if owned[j]:
-            if np.isnan(purchase[j]) and not _set_at(rows.overrides.get("purchase_usd_per_gpu"), j) and res.errors[i] is None:
-                hw = res.cat.gpu(gpus[j]).id
-                res.errors[i] = ConfigurationError(
-                    f"owned {hw} needs a purchase price: --set purchase_usd_per_gpu=N, or add purchase_usd to the "
-                    f"{hw} hardware entry with --catalog")
-            if tiers[j] != "on_demand":
-                res.warnings[i].append(f"tier {tiers[j]} is ignored for owned GPUs")
-        else:
-            unused = [k for k in OWNED_ONLY if _set_at(rows.overrides.get(k), j)]
-            if unused:
-                res.warnings[i].append(f"{', '.join(unused)} only apply with --provider owned")
+    for j in np.flatnonzero(owned & np.isnan(purchase) & ~set_purchase):
+        if res.errors[index[j]] is None:
+            hw = res.cat.gpu(gpus[j]).id
+            res.errors[index[j]] = ConfigurationError(
+                f"owned {hw} needs a purchase price: --set purchase_usd_per_gpu=N, or add purchase_usd to the "
+                f"{hw} hardware entry with --catalog")
+    tiers, tier_codes = rows.text["tier"]
+    for c, tier in enumerate(tiers):
+        if tier != "on_demand":
+            res.warnings.add(index[owned & (tier_codes == c)], [f"tier {tier} is ignored for owned GPUs"])
+    for k in OWNED_ONLY:
+        res.warnings.add(index[~owned & _set_mask(rows.overrides.get(k), rows.n)],
+                         [f"{k} only applies with --provider owned"])
 
 
-def _set_at(value, j: int) -> bool:
+def _set_mask(value, n: int) -> np.ndarray:
+    """Rows on which an override is set."""
     if value is None:
-        return False
+        return np.zeros(n, dtype=bool)
     if isinstance(value, np.ndarray) and value.ndim:
-        v = value[j]
-        return not (v is None or (isinstance(v, float) and v != v))
-    return True
+        if value.dtype == object:
+            return np.array([not (v is None or (isinstance(v, float) and v != v)) for v in value])
+        return ~np.isnan(value.astype(float))
+    return np.ones(n, dtype=bool)

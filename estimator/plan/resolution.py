@@ -32,6 +32,35 @@ GPU_OUTPUTS = [
 API_OUTPUTS = ["billed_tokens_per_epoch", "epochs", "billed_tokens", "api_cost_usd"]
 
 
+class RowNotes:
+    """Warnings per row, without a Python list per row until one is asked for: a note shared by every row of a
+    distinct catalog entry is stored once with the rows it applies to."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.groups: list[tuple[np.ndarray, list[str]]] = []  # (row mask, notes)
+        self.rows: dict[int, list[str]] = {}
+
+    def add(self, rows: np.ndarray, notes: list[str]) -> None:
+        """Add `notes` to every row in the integer array `rows` (once each)."""
+        if not notes or not len(rows):
+            return
+        mask = np.zeros(self.n, dtype=bool)
+        mask[rows] = True
+        for i in [i for i in self.rows if mask[i]]:
+            self.rows[i] += [w for w in notes if w not in self.rows[i]]
+        self.groups.append((mask, list(notes)))
+
+    def __getitem__(self, i: int) -> list[str]:
+        if i not in self.rows:
+            out: list[str] = []
+            for mask, notes in self.groups:
+                if mask[i]:
+                    out += [w for w in notes if w not in out]
+            self.rows[i] = out
+        return self.rows[i]
+
+
 @dataclass
 class Part:
     """One engine pass over the rows at `index` (all GPU rows, or all hosted-API rows)."""
@@ -51,7 +80,7 @@ class Resolution:
     specs: list[Any]  # per distinct model value (None where it failed)
     model_codes: np.ndarray
     errors: list[EstimatorError | None]
-    warnings: list[list[str]]
+    warnings: RowNotes
     profiles: list[Any]
     parts: list[Part] = field(default_factory=list)
     adopted: dict[int, dict[str, Any]] = field(default_factory=dict)  # row -> settings taken so that it fits
@@ -126,7 +155,7 @@ def resolve(rows, cat: Catalog, *, extra_targets: tuple[str, ...] = (), adopt: b
 
     n = rows.n
     errors: list[EstimatorError | None] = [None] * n
-    warnings: list[list[str]] = [[] for _ in range(n)]
+    warnings = RowNotes(n)
     models, model_codes = rows.text["model"]
     specs, spec_warnings = [], []
     for m in models:
@@ -137,12 +166,16 @@ def resolve(rows, cat: Catalog, *, extra_targets: tuple[str, ...] = (), adopt: b
         specs.append(spec)
         spec_warnings.append(w)
     methods = rows.column("method")
-    for i in range(n):
-        spec = specs[model_codes[i]]
-        err = spec if isinstance(spec, EstimatorError) else method_error(spec, methods[i], cat)
+    method_codes = rows.text["method"][1]
+    pairs, pair_codes = np.unique(model_codes * len(rows.text["method"][0]) + method_codes, return_inverse=True)
+    for p, pair in enumerate(pairs):
+        spec, method = specs[pair // len(rows.text["method"][0])], rows.text["method"][0][pair % len(rows.text["method"][0])]
+        err = spec if isinstance(spec, EstimatorError) else method_error(spec, method, cat)
         if err is not None:
-            errors[i] = err
-        warnings[i] += spec_warnings[model_codes[i]]
+            for i in np.flatnonzero(pair_codes.reshape(-1) == p):
+                errors[i] = err
+    for c, w in enumerate(spec_warnings):
+        warnings.add(np.flatnonzero(model_codes == c), w)
     specs = [None if isinstance(s, EstimatorError) else s for s in specs]
     res = Resolution(rows, cat, specs, model_codes, errors, warnings, [None] * n)
     ok = np.array([e is None for e in errors])
@@ -204,11 +237,11 @@ def dataset_columns(res: Resolution, rows, index: np.ndarray, settings_of) -> di
         d, m, *settings = k
         counted = dataset_profile(datasets[d], res.specs[m], *settings)
         stats.append(counted)
-    for j in range(rows.n):
-        if row_keys[j] >= 0:
-            counted = stats[row_keys[j]]
-            res.profiles[index[j]] = counted.profile
-            res.warnings[index[j]] += [w for w in counted.warnings if w not in res.warnings[index[j]]]
+    for k, counted in enumerate(stats):
+        members = index[row_keys == k]
+        for i in members:
+            res.profiles[i] = counted.profile
+        res.warnings.add(members, counted.warnings)
     per = [s.givens for s in stats]
     empty = {k: Given(np.nan, g.unit, "no dataset", "input", "no dataset", partial=False)
              for k, g in per[0].items()}

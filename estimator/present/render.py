@@ -83,3 +83,25 @@ def render_record(record: Mapping[str, Any], fmt: str = "table") -> str:
         return render_rows([record], "csv")
     rows = [{"quantity": k, "value": v} for k, v in record.items()]
     return render_rows(rows, fmt, columns=["quantity", "value"])
+
+
+def frame_csv(frame) -> str:
+    """A DataFrame as CSV through pandas (no per-cell Python): raw numbers, empty cells for missing values."""
+    return frame.to_csv(index=False, lineterminator="\n").rstrip("\n")
+
+
+def frame_records_json(frame) -> str:
+    """A DataFrame as a JSON array of records through pandas (NaN and inf become null)."""
+    import numpy as np
+
+    clean = frame.replace([np.inf, -np.inf], np.nan)
+    return clean.to_json(orient="records", force_ascii=False, double_precision=15)
+
+
+def to_json_with(data: dict[str, Any], raw: dict[str, str]) -> str:
+    """to_json(data), with `raw` keys holding JSON text already rendered (e.g. a large table from pandas)."""
+    head = to_json(data)
+    if not raw:
+        return head
+    body = ",\n".join(f"  {json.dumps(k)}: {v}" for k, v in raw.items())
+    return head[:-2] + ",\n" + body + "\n}" if head.strip() != "{}" else "{\n" + body + "\n}"
