@@ -108,7 +108,7 @@ def row_of(value: Any, i: int) -> Any:
     """Row i of a column. A value with one leading row (shape (1, ...), e.g. one list of prices for every row)
     or no dimensions is the same on every row."""
     if not np.ndim(value):
-        return value.item() if isinstance(value, np.generic) else value
+        return value.item() if isinstance(value, (np.generic, np.ndarray)) else value
     v = value[0] if np.shape(value)[0] == 1 else value[i]
     return v.item() if isinstance(v, np.generic) else v
 
