@@ -106,3 +106,19 @@ def test_grid_row_names_match_their_values():
                       {"gpu": ["a100-80gb", "h100-sxm"], "provider": ["aws", "lambda"], "gpus": [1, 8]}, load_catalog())
     for row in g.to_dict("records"):
         assert row["name"] == f"grid: gpu={row['gpu']}, provider={row['provider']}, gpus={row['gpus']:g}"
+
+
+def test_compare_writes_its_table_as_excel_csv_and_json(tmp_path):
+    import pandas as pd
+    from click.testing import CliRunner
+
+    from estimator.cli import cli
+
+    for name in ("t.xlsx", "t.csv", "t.json"):
+        r = CliRunner().invoke(cli, ["compare", "--tokens", "20M", "--output", str(tmp_path / name), "--format", "csv"])
+        assert r.exit_code == 0, r.output
+    xl = pd.read_excel(tmp_path / "t.xlsx")
+    csv = pd.read_csv(tmp_path / "t.csv")
+    js = pd.read_json(tmp_path / "t.json")
+    assert list(xl["name"]) == list(csv["name"]) == list(js["name"])
+    assert xl["cost_usd"].tolist() == pytest.approx(csv["cost_usd"].tolist())

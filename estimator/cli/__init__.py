@@ -111,13 +111,16 @@ def estimate(method, model, params, layers, hidden, heads, kv_heads, ffn, vocab,
 @click.option("--gpu", help="GPU for the own-GPU routes (default h100-sxm).")
 @click.option("--provider", help="Price from this provider (default: median over providers).")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Write the HTML report here.")
+@click.option("--output", "table_path", type=click.Path(dir_okay=False),
+              help="Also write the table (every scenario and grid row, raw numbers) to .csv, .json or .xlsx.")
 @click.option("--plotlyjs", type=click.Choice(["inline", "cdn"]), default="inline", show_default=True,
               help="Embed plotly.js (opens offline) or load it from the CDN (small file).")
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Override an assumption in every scenario.")
 @CATALOG
 @FORMAT
 @friendly_errors
-def compare(scenarios, datasets, tokens, model, gpu, provider, report_path, plotlyjs, sets, catalogs, fmt) -> None:
+def compare(scenarios, datasets, tokens, model, gpu, provider, report_path, table_path, plotlyjs, sets, catalogs,
+            fmt) -> None:
     """Scratch vs full fine-tuning vs LoRA vs QLoRA vs hosted API, side by side.
 
     With SCENARIOS.yaml: its scenarios and grid. Without: the default routes for --model. With no
@@ -142,6 +145,10 @@ def compare(scenarios, datasets, tokens, model, gpu, provider, report_path, plot
 
         path = write_report(result, report_path, plotlyjs=plotlyjs)
     frame = result.to_frame()
+    if table_path:
+        from estimator.present.render import write_frame
+
+        click.echo(f"table: {write_frame(frame, table_path)}", err=True)
     if fmt == "table":
         click.echo(render_rows(human_rows(frame), "table"))
         for line in headline_lines(result.headline()) + [f"note: {n}" for n in result.notes]:
@@ -182,7 +189,12 @@ def validate(output, samples, fmt) -> None:
         click.echo(render_rows(rows, fmt))
         if fmt == "table":
             for key, value in summary.items():
-                click.echo(f"{key}: {value:.3g}" if isinstance(value, float) else f"{key}: {value}")
+                if isinstance(value, (list, dict)) and value and isinstance(next(iter(value)), dict):
+                    click.echo(f"{key}: {len(value)} rows (in --format json and docs/validation.md)")
+                elif isinstance(value, list):
+                    click.echo(f"{key}: {', '.join(map(str, value)) or 'none'}")
+                else:
+                    click.echo(f"{key}: {value:.3g}" if isinstance(value, float) else f"{key}: {value}")
 
 
 @cli.group()

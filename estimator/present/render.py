@@ -105,3 +105,28 @@ def to_json_with(data: dict[str, Any], raw: dict[str, str]) -> str:
         return head
     body = ",\n".join(f"  {json.dumps(k)}: {v}" for k, v in raw.items())
     return head[:-2] + ",\n" + body + "\n}" if head.strip() != "{}" else "{\n" + body + "\n}"
+
+
+def write_frame(frame, path: str, sheet: str = "estimates") -> str:
+    """Write a table to `path`, its format from the extension: .csv, .json (records) or .xlsx (needs the
+    'excel' extra: pip install 'estimator[excel]'). Written atomically."""
+    import io
+    from pathlib import Path
+
+    from estimator.atomic import write_bytes_atomic, write_text_atomic
+    from estimator.errors import ConfigurationError
+
+    suffix = Path(path).suffix.lower()
+    if suffix == ".csv":
+        return str(write_text_atomic(path, frame_csv(frame) + "\n"))
+    if suffix == ".json":
+        return str(write_text_atomic(path, frame_records_json(frame) + "\n"))
+    if suffix == ".xlsx":
+        try:
+            import openpyxl  # noqa: F401
+        except ImportError:
+            raise ConfigurationError(f"{path}: Excel output needs openpyxl: pip install 'estimator[excel]'") from None
+        buf = io.BytesIO()
+        frame.to_excel(buf, index=False, sheet_name=sheet)
+        return str(write_bytes_atomic(path, buf.getvalue()))
+    raise ConfigurationError(f"{path}: write tables as .csv, .json or .xlsx")
