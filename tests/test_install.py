@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # builds and installs the wheel into a fresh venv (minutes)
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
