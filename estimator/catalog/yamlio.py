@@ -13,7 +13,10 @@ from estimator.errors import CatalogError
 Path_ = tuple[Any, ...]
 
 
-class _Loader(yaml.SafeLoader):
+_BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser where PyYAML was built with it (fast)
+
+
+class _Loader(_BASE):  # type: ignore[misc, valid-type]
     """SafeLoader: plain data only, never arbitrary Python objects."""
 
 
