@@ -6,6 +6,13 @@ import difflib
 
 from estimator.errors import ConfigurationError
 
+METHODS = ("pretrain", "full", "lora", "qlora", "api")
+GPU_METHODS = METHODS[:4]
+TIERS = ("on_demand", "spot", "reserved", "capacity_block")
+ENCODINGS = ("cl100k_base", "o200k_base", "p50k_base", "r50k_base")  # bundled tiktoken encodings
+FORMATS = ("table", "json", "csv", "markdown")  # what every command prints
+TABLE_FILES = (".csv", ".json", ".xlsx")  # what `compare --output` writes
+PLOTLYJS = ("inline", "cdn")
 STACKS = ("hf", "unsloth", "torchtune", "nemo", "axolotl")
 OPTIMIZERS = ("adamw", "adamw_bf16", "adamw_8bit", "paged_adamw", "paged_adamw_8bit", "adafactor", "sgd")
 PAGED_OPTIMIZERS = ("paged_adamw", "paged_adamw_8bit")

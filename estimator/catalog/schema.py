@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-METHODS = ("pretrain", "full", "lora", "qlora", "api")
-ENCODINGS = ("cl100k_base", "o200k_base", "p50k_base", "r50k_base")
+from estimator.choices import ENCODINGS, METHODS
+
 _AS_OF = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
 

@@ -7,9 +7,10 @@ from typing import Any
 
 import click
 
+from estimator.choices import FORMATS, METHODS, PLOTLYJS, TIERS
 from estimator.cli.errors import friendly_errors
 
-FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]), default="table",
+FORMAT = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
                       show_default=True, help="Output format (json/csv carry raw numbers).")
 CATALOG = click.option("--catalog", "catalogs", multiple=True, type=click.Path(dir_okay=False),
                        help="Extra YAML catalog merged over the bundled tables (repeatable; also $ESTIMATOR_CATALOG).")
@@ -32,7 +33,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--method", type=click.Choice(["pretrain", "full", "lora", "qlora", "api"]), required=True)
+@click.option("--method", type=click.Choice(METHODS), required=True)
 @click.option("--model", help="Catalog id (e.g. llama-3.1-8b); or use --params for a model not in the catalog.")
 @click.option("--params", help="Parameters of a model not in the catalog (e.g. 7B).")
 @click.option("--layers", type=int)
@@ -50,7 +51,7 @@ def cli() -> None:
 @click.option("--gpus", help="GPU count (default: the fewest that fit in memory).")
 @click.option("--deadline", help="Finish within this time (e.g. 30d, 12h): the fewest GPUs that make it.")
 @click.option("--provider", help="Price from this provider (default: median over providers).")
-@click.option("--tier", type=click.Choice(["on_demand", "spot", "reserved", "capacity_block"]), default="on_demand",
+@click.option("--tier", type=click.Choice(TIERS), default="on_demand",
               show_default=True)
 @click.option("--region", help="Energy region for electricity price, grid carbon and PUE (default: us-average).")
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Override an assumption or quantity (repeatable).")
@@ -113,7 +114,7 @@ def estimate(method, model, params, layers, hidden, heads, kv_heads, ffn, vocab,
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Write the HTML report here.")
 @click.option("--output", "table_path", type=click.Path(dir_okay=False),
               help="Also write the table (every scenario and grid row, raw numbers) to .csv, .json or .xlsx.")
-@click.option("--plotlyjs", type=click.Choice(["inline", "cdn"]), default="inline", show_default=True,
+@click.option("--plotlyjs", type=click.Choice(PLOTLYJS), default="inline", show_default=True,
               help="Embed plotly.js (opens offline) or load it from the CDN (small file).")
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Override an assumption in every scenario.")
 @CATALOG

@@ -6,13 +6,14 @@ import json
 
 import click
 
+from estimator.choices import GPU_METHODS
 from estimator.cli.errors import friendly_errors
 
 
 @click.command()
 @click.option("--model", required=True, help="Catalog id (e.g. llama-3.1-8b).")
 @click.option("--gpu", required=True, help="Hardware id (e.g. a100-80gb).")
-@click.option("--method", type=click.Choice(["full", "lora", "qlora"]), default="lora", show_default=True)
+@click.option("--method", type=click.Choice(GPU_METHODS[1:]), default="lora", show_default=True)
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Fix a setting (repeatable), e.g. stack=unsloth.")
 @click.option("--catalog", "catalogs", multiple=True, type=click.Path(), help="Extra catalog YAML file(s).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)

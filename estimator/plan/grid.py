@@ -10,9 +10,10 @@ from typing import Any
 import numpy as np
 
 from estimator.catalog.loader import Catalog
+from estimator.choices import TIERS
 from estimator.errors import ConfigurationError
 from estimator.plan.rows import NUMBER_FIELDS, TEXT_FIELDS, Rows, encode
-from estimator.plan.scenario import TIERS, Scenario
+from estimator.plan.scenario import Scenario
 
 SCENARIO_FIELDS = ("method", "model", "tokens", "epochs", "gpu", "gpus", "deadline", "provider", "tier", "region",
                    "dataset", "name", "packing")

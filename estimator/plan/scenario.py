@@ -6,11 +6,9 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from estimator.catalog.schema import METHODS
+from estimator.choices import METHODS, TIERS
 from estimator.errors import ConfigurationError
 from estimator.units import parse_duration_hours, parse_number
-
-TIERS = ("on_demand", "spot", "reserved", "capacity_block")
 
 
 @dataclass

@@ -9,7 +9,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-FORMATS = ("table", "json", "csv", "markdown")
+from estimator.choices import FORMATS
 
 
 def _jsonable(value: Any) -> Any:
