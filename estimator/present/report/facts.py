@@ -266,7 +266,7 @@ def assumption_rows(comparison, cat: Catalog | None = None) -> list[dict[str, An
             if step.kind == "catalog" and step.name == "listed_usd_per_gpu_hour" and step.origins:
                 listed = [o for o in step.origins if o.table == "gpu_prices"]
                 prices = np.atleast_1d(np.asarray(step.value, dtype=float)).reshape(-1)
-                entries = [(step.name, float(np.nanmedian(prices)), step.unit, step.formula,
+                entries = [(step.name, float(est.values["rental_usd_per_gpu_hour"]), step.unit, step.formula,
                             f"{len(listed)} provider price(s), listed below", None)] if len(listed) > 1 else []
                 for o, price in zip(listed, prices):
                     provider, gpu, tier = o.row
