@@ -197,7 +197,7 @@ def test_assumption_rows_list_each_provider_price_with_its_date(comparison):
     from estimator.present.report.sources import assumption_rows
 
     cat = load_catalog()
-    rows = assumption_rows(comparison, cat)
+    rows = assumption_rows(comparison)
     used = cat.price_rows("h100-sxm", None, "on_demand")[1]
     priced = [r for r in rows if r["quantity"].startswith("price_usd_per_gpu_hour [")]
     assert len(priced) == len(used)
@@ -297,8 +297,6 @@ def test_a_user_catalog_price_reaches_the_sources_and_the_sensitivity_chart(tmp_
     user = tmp_path / "prices.yaml"
     user.write_text(USER_PRICE, encoding="utf-8")
     c = compare(model="llama-3.1-8b", tokens="20M", provider="lambda", catalog=[str(user)])
-    if getattr(c, "catalog", None) is None:  # Comparison.catalog lands with issue 9; until then set it here
-        c.catalog = load_catalog([str(user)])
     lora = next(e for e in c.estimates if e.method == "lora")
     assert lora.values["price_usd_per_gpu_hour"] == 9.99
     page = render_report(c, plotlyjs="cdn")
@@ -317,13 +315,13 @@ def test_a_user_catalog_price_reaches_the_sources_and_the_sensitivity_chart(tmp_
     assert money(0.75 * lora.cost_usd) in lora_chart and money(1.25 * lora.cost_usd) in lora_chart
 
 
-def test_dates_come_from_the_catalog_entries():
-    """Each row's as-of is the as_of of the entry or assumption table it came from."""
+def test_dates_come_from_the_catalog_entries_the_engine_read():
+    """Each row's as-of is the as_of of the entry or assumption table it came from (the steps' origins)."""
     from estimator.present.report.sources import assumption_rows
 
     c = compare(model="llama-3.1-8b", tokens="20M")
     cat = load_catalog()
-    rows = {r["quantity"]: r for r in assumption_rows(c, cat)}
+    rows = {r["quantity"]: r for r in assumption_rows(c)}
     assert rows["gpu_memory_gb"]["as_of"] == cat.hardware["h100-sxm"].as_of
     assert rows["layers"]["as_of"] == cat.models["llama-3.1-8b"].as_of
     assert rows["mfu_base"]["as_of"] == (cat.assumptions["mfu_base"].as_of or "")
@@ -402,3 +400,16 @@ def test_inline_mode_embeds_plotly_js_exactly_once(comparison, tmp_path):
     text = write_report(comparison, tmp_path / "inline.html").read_text(encoding="utf-8")
     assert text.count(js[:200]) == 1 and text.count(js[-200:]) == 1
     assert len(text.encode()) - len(js.encode()) < 400_000  # everything but plotly.js
+
+
+def test_price_sentence_says_how_the_price_was_chosen(comparison):
+    """Median of the listed prices, a named provider's row, or the user's override (never mislabelled)."""
+    from estimator.present.report.facts import key_assumptions
+
+    first = key_assumptions(comparison)[0]
+    assert first.startswith("GPU rental: $3.45 per h100-sxm GPU-hour, the median of ")
+    lam = key_assumptions(compare(model="llama-3.1-8b", tokens="20M", provider="lambda"))[0]
+    assert lam == ("GPU rental: $2.99 per h100-sxm GPU-hour (lambda on-demand); electricity is included in "
+                   "that price.")  # lambda.ai/pricing via skypilot-catalog v7, pricing/gpu_prices.yaml
+    mine = key_assumptions(compare(model="llama-3.1-8b", tokens="20M", overrides={"price_usd_per_gpu_hour": 5}))[0]
+    assert "$5.00 per h100-sxm GPU-hour (set by the user)" in mine

@@ -10,9 +10,21 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from estimator.units import usd
 
 METHOD_NAMES = {"pretrain": "pretraining", "full": "full fine-tuning", "lora": "LoRA", "qlora": "QLoRA"}
+
+
+def scalar(value: Any) -> float | None:
+    """A trace value as a float (the engine may hand back 0-d numpy arrays), or None if it is not a number."""
+    if isinstance(value, (str, bool)) or value is None or np.ndim(value) != 0:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def ratio_text(x: float | None) -> str:
@@ -163,21 +175,28 @@ def key_assumptions(comparison) -> list[str]:
     gpu_ests = [e for e in comparison.estimates if e.method != "api"]
     for e in gpu_ests:
         p = _step(e, "price_usd_per_gpu_hour")
-        if p is not None and isinstance(p.value, (int, float)) and math.isfinite(p.value):
-            how = p.formula.replace("_", "-") if p.kind == "catalog" else "set by the user"
+        price = scalar(p.value) if p is not None else None
+        if price is not None and math.isfinite(price):
+            listed = _step(e, "listed_usd_per_gpu_hour")  # the catalog rows the rental price was taken from
+            if p.kind == "override":
+                how = "set by the user"
+            elif listed is not None and listed.kind == "catalog":
+                how = listed.formula.replace("_", "-")
+            else:
+                how = p.formula
             how = f", the {how}" if how.startswith("median") else f" ({how})"
-            add(f"GPU rental: {usd(p.value)} per {e.gpu_id} GPU-hour{how}; electricity is included in that price.")
+            add(f"GPU rental: {usd(price)} per {e.gpu_id} GPU-hour{how}; electricity is included in that price.")
     effs = {}
     by_gpu: dict[tuple[str, str], list[tuple[float, str, str]]] = {}  # (gpu, generation) -> (MFU, method, scenario)
     for label, e in zip(names(comparison), comparison.estimates):
         if e.method == "api":
             continue
         base, eff = _step(e, "mfu_base"), _step(e, "method_efficiency")
-        if base is not None and isinstance(base.value, (int, float)):
+        if base is not None and scalar(base.value) is not None:
             gen = str(e.values.get("gpu_generation", e.gpu_id))
-            by_gpu.setdefault((e.gpu_id, gen), []).append((float(base.value), e.method, label))
-        if eff is not None and isinstance(eff.value, (int, float)) and eff.value != 1:
-            effs[e.method] = eff.value
+            by_gpu.setdefault((e.gpu_id, gen), []).append((scalar(base.value), e.method, label))
+        if eff is not None and scalar(eff.value) not in (None, 1.0):
+            effs[e.method] = scalar(eff.value)
     for (gpu, gen), found in by_gpu.items():
         add(f"GPU utilisation on {gpu} ({gen}), the share of the cards' peak speed that goes to useful work (MFU, "
             f"fitted to published training runs): {mfu_routes(found)}.")

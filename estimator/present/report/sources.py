@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from estimator.present.report.facts import names
+from estimator.present.report.facts import names, scalar
 from estimator.units import si, usd
 
 STALE_DAYS = 365
@@ -50,7 +50,8 @@ def step_as_of(step) -> str | None:
 
 
 def _value_text(value: Any, unit: str) -> str:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if scalar(value) is not None:
+        value = scalar(value)
         if unit.startswith("USD"):
             text = usd(value) if abs(value) >= 0.01 else f"${value:.4g}"
             return text + unit[3:].replace("/", " / ")
