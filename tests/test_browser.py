@@ -97,9 +97,10 @@ LAYOUT = """() => {
 
 
 def open_in_chromium(report: Path, tmp_path: Path, screenshot: Path, width: int = 1280,
-                     probe: str | None = None) -> tuple[list, list, list, str] | tuple[list, list, list, str, dict]:
+                     probe: str | None = None, narrower: tuple[int, ...] = ()) -> tuple[list, list, list, str] | tuple[list, list, list, str, dict]:
     """(errors, blocked requests, chart states, title[, probe's result]); saves a full-page screenshot.
-    A dialog (alert) counts as an error."""
+    A dialog (alert) counts as an error. With `narrower` (one width), the probe runs at both widths
+    and its result is {width: result}."""
     errors, requests = [], []
     measured = None
     with sync_api.sync_playwright() as pw:
@@ -127,6 +128,10 @@ def open_in_chromium(report: Path, tmp_path: Path, screenshot: Path, width: int 
             charts = page.evaluate(CHART_STATE)
             title = page.title()
             measured = page.evaluate(probe) if probe else None
+            for other in narrower:  # the same page, resized: plotly redraws its responsive charts
+                page.set_viewport_size({"width": other, "height": 900})
+                page.wait_for_timeout(800)
+                measured = {width: measured, other: page.evaluate(probe)}
             page.screenshot(path=str(tmp_path / "shot.png"), full_page=True)
         finally:
             context.close()
@@ -161,30 +166,30 @@ def _overlap(a: list[float], b: list[float]) -> bool:
     return a[0] < b[2] - 0.5 and b[0] < a[2] - 0.5 and a[1] < b[3] - 0.5 and b[1] < a[3] - 0.5
 
 
-@pytest.mark.parametrize("width", [1280, 800])
-def test_layout_fits_the_window_and_keeps_key_columns_in_view(main_job_report, tmp_path, width):
-    errors, requests, charts, _, m = open_in_chromium(main_job_report, tmp_path, tmp_path / f"shot{width}.png",
-                                                      width=width, probe=LAYOUT)
+def test_layout_fits_the_window_and_keeps_key_columns_in_view(main_job_report, tmp_path):
+    errors, requests, _, _, by_width = open_in_chromium(main_job_report, tmp_path, tmp_path / "narrow.png",
+                                                        width=1280, probe=LAYOUT, narrower=(800,))
     assert errors == [] and requests == []
-    assert m["innerWidth"] == width
-    assert m["scrollWidth"] <= m["innerWidth"] and m["bodyScrollWidth"] <= m["innerWidth"], m["scrollWidth"]
-    # scenario name, cost and time of the first row, and the ratio table's route/cost/time, inside the window
-    # and inside the table's scroll box (visible without scrolling sideways)
-    right = min(m["innerWidth"], m["tableBox"][2])
-    for cell in m["key"]:
-        left_edge, _, right_edge, _ = cell["box"]
-        assert left_edge >= 0 and right_edge <= right + 0.5, cell
-    # every chart drawn, none wider than the window
-    assert len(m["divs"]) >= 5
-    for d in m["divs"]:
-        assert d["svg"] >= 1 and d["width"] <= width, d
-    # the time-vs-cost labels: one per scenario with a time, none overlapping another, all inside the chart
-    labels = m["labels"]
-    assert len(labels) == 5, [x["text"] for x in labels]
-    for i, a in enumerate(labels):
-        assert m["chartBox"][0] <= a["box"][0] and a["box"][2] <= m["chartBox"][2] + 0.5, a
-        for b in labels[i + 1:]:
-            assert not _overlap(a["box"], b["box"]), (a, b)
+    for width, m in by_width.items():
+        assert m["innerWidth"] == width
+        assert m["scrollWidth"] <= m["innerWidth"] and m["bodyScrollWidth"] <= m["innerWidth"], (width, m["scrollWidth"])
+        # scenario name, cost and time of the first row, and the ratio table's route/cost/time, inside the
+        # window and inside the table's scroll box (visible without scrolling sideways)
+        right = min(m["innerWidth"], m["tableBox"][2])
+        for cell in m["key"]:
+            left_edge, _, right_edge, _ = cell["box"]
+            assert left_edge >= 0 and right_edge <= right + 0.5, (width, cell)
+        # every chart drawn, none wider than the window
+        assert len(m["divs"]) >= 5
+        for d in m["divs"]:
+            assert d["svg"] >= 1 and d["width"] <= width, (width, d)
+        # the time-vs-cost labels: one per scenario with a time, none overlapping another, all inside the chart
+        labels = m["labels"]
+        assert len(labels) == 5, [x["text"] for x in labels]
+        for i, a in enumerate(labels):
+            assert m["chartBox"][0] <= a["box"][0] and a["box"][2] <= m["chartBox"][2] + 0.5, (width, a)
+            for b in labels[i + 1:]:
+                assert not _overlap(a["box"], b["box"]), (width, a, b)
 
 
 def test_script_in_a_scenario_name_shows_as_text_and_runs_nothing(tmp_path):
