@@ -2,7 +2,9 @@
 
 Opens the generated report from file://, fails on any console error, page error or network
 request, checks every chart div holds a plotly SVG with drawn traces, and saves a full-page
-screenshot to reports/screenshot.png.
+screenshot to reports/screenshot.png. At 1280 and 800 px wide: nothing overflows the page, the
+key columns (scenario, cost, time) are in view without scrolling, the time-vs-cost labels do not
+overlap. A scenario named <script>alert(1)</script> shows as text and runs nothing.
 """
 
 from __future__ import annotations
@@ -72,17 +74,44 @@ def report(tmp_path_factory) -> Path:
     return write_report(comparison, tmp / "comparison.html")
 
 
-def open_in_chromium(report: Path, tmp_path: Path, screenshot: Path) -> tuple[list, list, list, str]:
-    """(errors, blocked requests, chart states, title); saves a full-page screenshot."""
+LAYOUT = """() => {
+    const box = e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+    const table = document.querySelector('table.scenarios');
+    const heads = Array.from(table.querySelectorAll('thead th')).map(th => th.textContent.trim());
+    const first = table.querySelector('tbody tr');
+    const key = ['name', 'cost_usd', 'wall_clock_days'].map(
+        c => ({column: c, box: box(first.children[heads.indexOf(c)])}));
+    const ratios = document.querySelector('table.ratios tbody tr');
+    if (ratios) Array.from(ratios.children).slice(0, 3).forEach((td, i) => key.push({column: 'ratios ' + i, box: box(td)}));
+    return {
+        scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
+        bodyScrollWidth: document.body.scrollWidth,
+        tableBox: box(table.closest('.scroll')), key: key,
+        labels: Array.from(document.querySelectorAll('#chart-time-cost .annotation-text')).map(
+            t => ({text: t.textContent, box: box(t)})),
+        chartBox: box(document.getElementById('chart-time-cost')),
+        divs: Array.from(document.querySelectorAll('.plotly-graph-div')).map(
+            d => ({id: d.id, svg: d.querySelectorAll('svg.main-svg').length, width: d.getBoundingClientRect().width})),
+    };
+}"""
+
+
+def open_in_chromium(report: Path, tmp_path: Path, screenshot: Path, width: int = 1280,
+                     probe: str | None = None, narrower: tuple[int, ...] = ()) -> tuple[list, list, list, str] | tuple[list, list, list, str, dict]:
+    """(errors, blocked requests, chart states, title[, probe's result]); saves a full-page screenshot.
+    A dialog (alert) counts as an error. With `narrower` (one width), the probe runs at both widths
+    and its result is {width: result}."""
     errors, requests = [], []
+    measured = None
     with sync_api.sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
             str(tmp_path / "profile"), executable_path=str(CHROMIUM), headless=True, args=FLAGS, offline=True,
-            viewport={"width": 1280, "height": 900})
+            viewport={"width": width, "height": 900})
         try:
             page = context.new_page()
             page.on("console", lambda m: errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
             page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
+            page.on("dialog", lambda d: (errors.append(f"dialog: {d.message}"), d.dismiss()))
 
             def block(route):
                 if not route.request.url.startswith("file://"):
@@ -98,12 +127,17 @@ def open_in_chromium(report: Path, tmp_path: Path, screenshot: Path) -> tuple[li
             page.wait_for_timeout(500)
             charts = page.evaluate(CHART_STATE)
             title = page.title()
+            measured = page.evaluate(probe) if probe else None
+            for other in narrower:  # the same page, resized: plotly redraws its responsive charts
+                page.set_viewport_size({"width": other, "height": 900})
+                page.wait_for_timeout(800)
+                measured = {width: measured, other: page.evaluate(probe)}
             page.screenshot(path=str(tmp_path / "shot.png"), full_page=True)
         finally:
             context.close()
     screenshot.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(tmp_path / "shot.png", screenshot)
-    return errors, requests, charts, title
+    return (errors, requests, charts, title) if probe is None else (errors, requests, charts, title, measured)
 
 
 def test_report_renders_in_chromium_offline(report, tmp_path):
@@ -113,7 +147,7 @@ def test_report_renders_in_chromium_offline(report, tmp_path):
     assert "Training cost" in title
     ids = {c["id"] for c in charts}
     assert ids == {"chart-cost", "chart-time-cost", "chart-breakdown", "chart-memory", "chart-tokens",
-                   "chart-sensitivity"}
+                   *(f"chart-sensitivity-{k}" for k in range(1, 7))}
     for c in charts:
         assert c["svg"] >= 1, c
         assert c["traces"] >= 1 and c["drawn"] >= 1 and c["marks"] >= 1, c
@@ -126,3 +160,57 @@ def test_main_job_report_renders_and_is_screenshotted(main_job_report, tmp_path)
     for c in charts:
         assert c["svg"] >= 1 and c["traces"] >= 1 and c["drawn"] >= 1 and c["marks"] >= 1, c
     assert SCREENSHOT.stat().st_size > 10_000
+
+
+def _overlap(a: list[float], b: list[float]) -> bool:
+    return a[0] < b[2] - 0.5 and b[0] < a[2] - 0.5 and a[1] < b[3] - 0.5 and b[1] < a[3] - 0.5
+
+
+def test_layout_fits_the_window_and_keeps_key_columns_in_view(main_job_report, tmp_path):
+    errors, requests, _, _, by_width = open_in_chromium(main_job_report, tmp_path, tmp_path / "narrow.png",
+                                                        width=1280, probe=LAYOUT, narrower=(800,))
+    assert errors == [] and requests == []
+    for width, m in by_width.items():
+        assert m["innerWidth"] == width
+        assert m["scrollWidth"] <= m["innerWidth"] and m["bodyScrollWidth"] <= m["innerWidth"], (width, m["scrollWidth"])
+        # scenario name, cost and time of the first row, and the ratio table's route/cost/time, inside the
+        # window and inside the table's scroll box (visible without scrolling sideways)
+        right = min(m["innerWidth"], m["tableBox"][2])
+        for cell in m["key"]:
+            left_edge, _, right_edge, _ = cell["box"]
+            assert left_edge >= 0 and right_edge <= right + 0.5, (width, cell)
+        # every chart drawn, none wider than the window
+        assert len(m["divs"]) >= 5
+        for d in m["divs"]:
+            assert d["svg"] >= 1 and d["width"] <= width, (width, d)
+        # the time-vs-cost labels: one per scenario with a time, none overlapping another, all inside the chart
+        labels = m["labels"]
+        assert len(labels) == 5, [x["text"] for x in labels]
+        for i, a in enumerate(labels):
+            assert m["chartBox"][0] <= a["box"][0] and a["box"][2] <= m["chartBox"][2] + 0.5, (width, a)
+            for b in labels[i + 1:]:
+                assert not _overlap(a["box"], b["box"]), (width, a, b)
+
+
+def test_script_in_a_scenario_name_shows_as_text_and_runs_nothing(tmp_path):
+    from estimator.plan.comparison import compare
+    from estimator.present.report import write_report
+
+    evil = "<script>alert(1)</script>"
+    spec = tmp_path / "scenarios.yaml"
+    spec.write_text("defaults: {method: lora, model: llama-3.1-8b, tokens: 20M}\n"
+                    f"scenarios:\n  - {{name: \"{evil}\", gpu: h100-sxm}}\n"
+                    "  - {name: plain, method: qlora, gpu: a100-80gb}\n", encoding="utf-8")
+    path = write_report(compare(scenarios=spec), tmp_path / "evil.html")
+    probe = """() => ({
+        summary: document.getElementById('summary').innerText,
+        table: document.querySelector('table.scenarios tbody').innerText,
+        injected: Array.from(document.scripts).filter(s => s.textContent.trim() === 'alert(1)').length,
+        svgText: Array.from(document.querySelectorAll('#chart-cost .ytick text')).map(t => t.textContent),
+    })"""
+    errors, requests, charts, _, m = open_in_chromium(path, tmp_path, tmp_path / "evil.png", probe=probe)
+    assert errors == [] and requests == []  # no alert dialog, no script error
+    assert m["injected"] == 0
+    assert evil in m["summary"] and evil in m["table"]  # shown as the text the user typed
+    assert evil in m["svgText"]  # plotly draws it as text too
+    assert all(c["svg"] >= 1 for c in charts)

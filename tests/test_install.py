@@ -42,7 +42,10 @@ def test_wheel_carries_data(installed):
     names = zipfile.ZipFile(wheel).namelist()
     for needed in ("estimator/specs/models.yaml", "estimator/specs/hardware.yaml", "estimator/specs/assumptions.yaml",
                    "estimator/pricing/gpu_prices.yaml", "estimator/pricing/apis.yaml", "estimator/pricing/energy.yaml",
-                   "estimator/data/encodings/cl100k_base.tiktoken", "estimator/data/encodings/o200k_base.tiktoken"):
+                   "estimator/data/encodings/cl100k_base.tiktoken", "estimator/data/encodings/o200k_base.tiktoken",
+                   "estimator/present/report/templates/report.html.j2",
+                   "estimator/present/report/templates/summary.html.j2",
+                   "estimator/present/report/templates/style.css"):
         assert needed in names, needed
 
 
@@ -59,3 +62,11 @@ def test_installed_command_runs_from_unrelated_directory(installed, tmp_path):
                          capture_output=True, text=True, check=True)
     models, prices = map(int, out.stdout.split())
     assert models >= 30 and prices >= 20
+
+
+def test_installed_command_writes_the_report_from_its_templates(installed, tmp_path):
+    env_dir, _ = installed
+    subprocess.run([str(env_dir / "bin" / "estimator"), "compare", "--report", "r.html", "--plotlyjs", "cdn"],
+                   cwd=tmp_path, env=_clean_env(), capture_output=True, text=True, check=True)
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert '<section id="summary">' in page and '<section id="method">' in page and "table.keyed" in page

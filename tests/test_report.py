@@ -10,6 +10,8 @@ from pathlib import Path
 import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import estimator
 import estimator.atomic as atomic
@@ -18,7 +20,8 @@ from estimator.plan.comparison import compare
 from estimator.plan.sensitivity import sensitivity
 from estimator.present.report import html as report_html
 from estimator.present.report import render_report, write_report
-from estimator.present.report.facts import is_stale, pareto_front, ratio_text, time_text
+from estimator.present.report.facts import pareto_front, ratio_text, time_text
+from estimator.present.report.sources import is_stale
 from estimator.units import usd
 
 EVIL = "<script>alert(1)</script>"
@@ -191,10 +194,10 @@ def test_stale_means_older_than_twelve_months():
 
 
 def test_assumption_rows_list_each_provider_price_with_its_date(comparison):
-    from estimator.present.report.facts import assumption_rows
+    from estimator.present.report.sources import assumption_rows
 
     cat = load_catalog()
-    rows = assumption_rows(comparison, cat)
+    rows = assumption_rows(comparison)
     used = cat.price_rows("h100-sxm", None, "on_demand")[1]
     priced = [r for r in rows if r["quantity"].startswith("price_usd_per_gpu_hour [")]
     assert len(priced) == len(used)
@@ -265,7 +268,7 @@ def test_user_overrides_are_not_varied(tmp_path):
 def test_report_module_sizes_stay_small():
     root = Path(report_html.__file__).parent
     for f in root.glob("*.py"):
-        assert len(f.read_text(encoding="utf-8").splitlines()) < 320, f
+        assert len(f.read_text(encoding="utf-8").splitlines()) < 300, f
 
 
 def test_dataset_comparison_gets_a_histogram_and_a_tokens_swing(tmp_path):
@@ -279,3 +282,134 @@ def test_dataset_comparison_gets_a_histogram_and_a_tokens_swing(tmp_path):
     w = next(w for w in sensitivity(lora).swings if w.factor == "tokens")
     assert w.error is None
     assert w.cost_at_low == pytest.approx(0.75 * lora.cost_usd) and w.cost_at_high == pytest.approx(1.25 * lora.cost_usd)
+
+
+# ---- the report reads the result it renders ----------------------------------------------
+USER_PRICE = (
+    "gpu_prices:\n"
+    "  - {provider: lambda, gpu: h100-sxm, tier: on_demand, usd_per_gpu_hour: 9.99,\n"
+    "     source: 'our negotiated quote, 2020', as_of: 2020-01}\n")
+
+
+def test_a_user_catalog_price_reaches_the_sources_and_the_sensitivity_chart(tmp_path):
+    """--catalog: the report shows the user's $9.99/GPU-h (dated 2020-01, so flagged stale), not the bundled
+    lambda price ($2.99, skypilot-catalog v7 lambda/vms.csv), in the sources table and the tornado."""
+    user = tmp_path / "prices.yaml"
+    user.write_text(USER_PRICE, encoding="utf-8")
+    c = compare(model="llama-3.1-8b", tokens="20M", provider="lambda", catalog=[str(user)])
+    lora = next(e for e in c.estimates if e.method == "lora")
+    assert lora.values["price_usd_per_gpu_hour"] == 9.99
+    page = render_report(c, plotlyjs="cdn")
+    sources = section(page, "assumptions")
+    assert "our negotiated quote, 2020" in sources and "$9.99 / GPU-hour" in sources
+    assert "$2.99 / GPU-hour" not in sources
+    row = re.search(r"<tr><td>price_usd_per_gpu_hour \[lambda\]</td>.*?</tr>", sources, re.S).group(0)
+    assert "2020-01" in row and "over 12 months old" in row
+    # the tornado re-estimates with the same catalog: LoRA's tokens swing (±25%) costs 0.75× and 1.25× the
+    # estimate at $9.99 (with the bundled catalog it would be 0.75× the cost at $2.99)
+    charts = section(page, "charts")
+    lora_chart = next(chunk for chunk in charts.split("Plotly.newPlot(") if "\\u003eLoRA: " in chunk)
+    assert f"LoRA: {usd(lora.cost_usd)}" in charts
+    from estimator.present.report.axes import money
+
+    assert money(0.75 * lora.cost_usd) in lora_chart and money(1.25 * lora.cost_usd) in lora_chart
+
+
+def test_dates_come_from_the_catalog_entries_the_engine_read():
+    """Each row's as-of is the as_of of the entry or assumption table it came from (the steps' origins)."""
+    from estimator.present.report.sources import assumption_rows
+
+    c = compare(model="llama-3.1-8b", tokens="20M")
+    cat = load_catalog()
+    rows = {r["quantity"]: r for r in assumption_rows(c)}
+    assert rows["gpu_memory_gb"]["as_of"] == cat.hardware["h100-sxm"].as_of
+    assert rows["layers"]["as_of"] == cat.models["llama-3.1-8b"].as_of
+    assert rows["mfu_base"]["as_of"] == (cat.assumptions["mfu_base"].as_of or "")
+    assert rows["electricity_usd_per_kwh"]["as_of"] == cat.energy_region(None).as_of
+    assert rows["training_usd_per_1m_tokens"]["as_of"] == cat.apis["gpt-4o-mini"].as_of
+
+
+def test_utilisation_sentence_names_the_route_of_each_figure():
+    """Two pretraining runs at different MFU are named by scenario, not both called 'pretraining'."""
+    from estimator.present.report.facts import mfu_routes
+
+    found = [(0.29, "pretrain", "Scratch on 512 GPUs"), (0.48, "pretrain", "Scratch on 8 GPUs"),
+             (0.30, "lora", "LoRA"), (0.30, "qlora", "QLoRA")]
+    assert mfu_routes(found) == "29% for Scratch on 512 GPUs; 48% for Scratch on 8 GPUs; 30% for LoRA, QLoRA"
+    assert mfu_routes([(0.35, "pretrain", "a"), (0.35, "pretrain", "b")]) == "35% for pretraining"
+
+
+# ---- axes and labels ---------------------------------------------------------------------
+def test_money_ticks_use_dollars_and_suffixes_never_micro_or_exponents():
+    from estimator.present.report.axes import money, money_axis, time_axis
+
+    log = money_axis([0.0027, 21_400], log=True)
+    assert log["ticktext"] == ["$0.001", "$0.01", "$0.1", "$1", "$10", "$100", "$1k", "$10k", "$100k"]
+    assert money_axis([0.0047, 0.04], log=False)["ticktext"] == ["$0", "$0.01", "$0.02", "$0.03", "$0.04"]
+    assert money_axis([1.2e6, 2.5e6], log=False, lo=0, hi=2.5e6)["ticktext"][-2:] == ["$2.0M", "$2.5M"]
+    assert money(4.9e-05) == "$0.000049" and money(21_400) == usd(21_400)
+    assert time_axis([1e-4, 28.7], log=True, axis_range=[-5, 1.6])["ticktext"] == ["1 s", "1 min", "1 h", "1 day", "1 month"]
+    assert time_axis([0.5, 3], log=False)["ticktext"] == ["0 days", "1 day", "2 days", "3 days"]
+
+
+def test_every_axis_of_the_default_report_reads_in_dollars_or_time_units(page):
+    ticks = re.findall(r'"ticktext":\[(.*?)\]', section(page, "charts"))
+    assert len(ticks) >= 6
+    labels = [t for group in ticks for t in json.loads(f"[{group}]")]
+    for t in labels:
+        assert re.fullmatch(r"-?\$[\d,]+(\.\d+)?[kMB]?|[\d.,]+ (s|min|h|day|days|week|month|months|year|years)", t), t
+    assert not any("µ" in t or "e-" in t for t in labels)
+
+
+@given(st.lists(st.floats(0, 400), min_size=1, max_size=12))
+def test_stacked_labels_are_a_gap_apart_and_inside_the_plot(wanted):
+    from estimator.present.report.charts import stack_labels
+
+    placed = stack_labels(wanted, top=90, bottom=420, gap=17)
+    ordered = sorted(placed)
+    assert all(b - a >= 17 - 1e-9 for a, b in zip(ordered, ordered[1:]))
+    assert 90 - 1e-9 <= ordered[0] and ordered[-1] <= 420 + 1e-9
+
+
+# ---- templates and packaging -------------------------------------------------------------
+def test_templates_are_package_data_and_the_layout_includes_each_section():
+    import tomllib
+
+    root = Path(report_html.__file__).parent / "templates"
+    conf = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "jinja2>=3.1" in conf["project"]["dependencies"]
+    globs = conf["tool"]["setuptools"]["package-data"]["estimator.present.report"]
+    shipped = {p.name for g in globs for p in root.parent.glob(g)}
+    assert shipped == {p.name for p in root.iterdir() if p.is_file()}
+    layout = (root / "report.html.j2").read_text(encoding="utf-8")
+    for part in ("summary", "scenarios", "charts", "sources", "method"):
+        assert f'{{% include "{part}.html.j2" %}}' in layout
+
+
+def test_autoescape_is_on_and_no_hand_escaping_is_left():
+    env = report_html.environment()
+    assert env.from_string("{{ x }}").render(x=EVIL) == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    for f in Path(report_html.__file__).parent.glob("*.py"):
+        assert "html.escape" not in f.read_text(encoding="utf-8"), f
+
+
+def test_inline_mode_embeds_plotly_js_exactly_once(comparison, tmp_path):
+    from plotly.offline import get_plotlyjs
+
+    js = get_plotlyjs()
+    text = write_report(comparison, tmp_path / "inline.html").read_text(encoding="utf-8")
+    assert text.count(js[:200]) == 1 and text.count(js[-200:]) == 1
+    assert len(text.encode()) - len(js.encode()) < 400_000  # everything but plotly.js
+
+
+def test_price_sentence_says_how_the_price_was_chosen(comparison):
+    """Median of the listed prices, a named provider's row, or the user's override (never mislabelled)."""
+    from estimator.present.report.facts import key_assumptions
+
+    first = key_assumptions(comparison)[0]
+    assert first.startswith("GPU rental: $3.45 per h100-sxm GPU-hour, the median of ")
+    lam = key_assumptions(compare(model="llama-3.1-8b", tokens="20M", provider="lambda"))[0]
+    assert lam == ("GPU rental: $2.99 per h100-sxm GPU-hour (lambda on-demand); electricity is included in "
+                   "that price.")  # lambda.ai/pricing via skypilot-catalog v7, pricing/gpu_prices.yaml
+    mine = key_assumptions(compare(model="llama-3.1-8b", tokens="20M", overrides={"price_usd_per_gpu_hour": 5}))[0]
+    assert "$5.00 per h100-sxm GPU-hour (set by the user)" in mine

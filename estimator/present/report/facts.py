@@ -1,42 +1,30 @@
 """What the report shows, gathered from a Comparison: the headline, key assumptions, the rows of
 the assumptions and method tables. No estimate is computed here: every number is read from the
-Estimates (their values and trace steps), the Comparison's headline() or the catalog.
+Estimates (their values and trace steps) or the Comparison's headline(); sources.py gathers the
+rows of the assumptions and method sections.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from estimator.catalog.loader import Catalog
-from estimator.units import si, usd
+from estimator.units import usd
 
-STALE_DAYS = 365
 METHOD_NAMES = {"pretrain": "pretraining", "full": "full fine-tuning", "lora": "LoRA", "qlora": "QLoRA"}
-PRICE_QUANTITIES = ("price_usd_per_gpu_hour", "listed_usd_per_gpu_hour", "training_usd_per_1m_tokens",
-                    "electricity_usd_per_kwh")
-# quantities of the cost chain, in the order the method section explains them, with plain names
-PLAIN = {
-    "cost_usd": "Cost (USD)",
-    "api_cost_usd": "Hosted API fee (USD)",
-    "billed_tokens": "Billed tokens",
-    "gpu_hours": "GPU-hours",
-    "wall_clock_hours": "Training time (hours)",
-    "train_flops": "Training compute (FLOP)",
-    "train_tokens": "Training tokens",
-    "mfu": "GPU utilisation (MFU)",
-    "gpus": "Number of GPUs",
-    "memory_per_gpu_gb": "Memory per GPU (GB)",
-    "energy_kwh": "Energy (kWh)",
-    "energy_cost_usd": "Electricity cost (USD)",
-    "co2_kg": "CO2 (kg)",
-}
-_AS_OF = re.compile(r"as of (\d{4}(?:-\d{2}){0,2})")
+
+
+def scalar(value: Any) -> float | None:
+    """A trace value as a float (the engine may hand back 0-d numpy arrays), or None if it is not a number."""
+    if isinstance(value, (str, bool)) or value is None or np.ndim(value) != 0:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def ratio_text(x: float | None) -> str:
@@ -160,6 +148,20 @@ def _step(est, name: str):
     return next((s for s in est.steps if s.name == name), None)
 
 
+def mfu_routes(found: list[tuple[float, str, str]]) -> str:
+    """'35% for pretraining; 30% for full fine-tuning, LoRA': routes named by method, or by scenario name when
+    one method runs at different utilisations (e.g. two pretraining runs on different GPU counts)."""
+    values_of: dict[str, set[float]] = {}
+    for value, method, _ in found:
+        values_of.setdefault(method, set()).add(value)
+    routes: dict[float, list[str]] = {}
+    for value, method, label in found:
+        route = label if len(values_of[method]) > 1 else METHOD_NAMES.get(method, method)
+        if route not in routes.setdefault(value, []):
+            routes[value].append(route)
+    return "; ".join(f"{v:.0%} for {', '.join(r)}" for v, r in routes.items())
+
+
 def key_assumptions(comparison) -> list[str]:
     """One sentence per main assumption (price, utilisation, data, hosted API), read from the traces."""
     out: list[str] = []
@@ -173,25 +175,31 @@ def key_assumptions(comparison) -> list[str]:
     gpu_ests = [e for e in comparison.estimates if e.method != "api"]
     for e in gpu_ests:
         p = _step(e, "price_usd_per_gpu_hour")
-        if p is not None and isinstance(p.value, (int, float)) and math.isfinite(p.value):
-            how = p.formula.replace("_", "-") if p.kind == "catalog" else "set by the user"
+        price = scalar(p.value) if p is not None else None
+        if price is not None and math.isfinite(price):
+            listed = _step(e, "listed_usd_per_gpu_hour")  # the catalog rows the rental price was taken from
+            if p.kind == "override":
+                how = "set by the user"
+            elif listed is not None and listed.kind == "catalog":
+                how = listed.formula.replace("_", "-")
+            else:
+                how = p.formula
             how = f", the {how}" if how.startswith("median") else f" ({how})"
-            add(f"GPU rental: {usd(p.value)} per {e.gpu_id} GPU-hour{how}; electricity is included in that price.")
+            add(f"GPU rental: {usd(price)} per {e.gpu_id} GPU-hour{how}; electricity is included in that price.")
     effs = {}
-    by_gpu: dict[tuple[str, str], dict[float, list[str]]] = {}
-    for e in gpu_ests:
+    by_gpu: dict[tuple[str, str], list[tuple[float, str, str]]] = {}  # (gpu, generation) -> (MFU, method, scenario)
+    for label, e in zip(names(comparison), comparison.estimates):
+        if e.method == "api":
+            continue
         base, eff = _step(e, "mfu_base"), _step(e, "method_efficiency")
-        if base is not None and isinstance(base.value, (int, float)):
+        if base is not None and scalar(base.value) is not None:
             gen = str(e.values.get("gpu_generation", e.gpu_id))
-            routes = by_gpu.setdefault((e.gpu_id, gen), {}).setdefault(float(base.value), [])
-            if METHOD_NAMES.get(e.method, e.method) not in routes:
-                routes.append(METHOD_NAMES.get(e.method, e.method))
-        if eff is not None and isinstance(eff.value, (int, float)) and eff.value != 1:
-            effs[e.method] = eff.value
-    for (gpu, gen), values in by_gpu.items():
-        parts = [f"{v:.0%} for {', '.join(routes)}" for v, routes in values.items()]
+            by_gpu.setdefault((e.gpu_id, gen), []).append((scalar(base.value), e.method, label))
+        if eff is not None and scalar(eff.value) not in (None, 1.0):
+            effs[e.method] = scalar(eff.value)
+    for (gpu, gen), found in by_gpu.items():
         add(f"GPU utilisation on {gpu} ({gen}), the share of the cards' peak speed that goes to useful work (MFU, "
-            f"fitted to published training runs): {'; '.join(parts)}.")
+            f"fitted to published training runs): {mfu_routes(found)}.")
     if effs:
         pretty = {"lora": "LoRA", "qlora": "QLoRA"}
         add("Adapter methods reach a share of that: " + " and ".join(f"{pretty.get(m, m)} {v:.0%}" for m, v in effs.items())
@@ -215,92 +223,6 @@ def key_assumptions(comparison) -> list[str]:
                 add(f"Hosted fine-tuning ({e.model_id}): {usd(p.value)} per million training tokens, billed per pass; "
                     f"the provider does not state training time.")
     return out
-
-
-def _as_of(step, est, cat: Catalog | None) -> str | None:
-    m = _AS_OF.search(step.source or "")
-    if m:
-        return m.group(1)
-    if cat is None:
-        return None
-    if step.kind == "assumption":
-        t = re.match(r"table '([^']+)'", step.formula or "")
-        if t and t.group(1) in cat.assumptions:
-            return cat.assumptions[t.group(1)].as_of
-    spec = cat.models.get(est.model_id)
-    if spec is not None and (step.source or "").startswith(spec.source):
-        return spec.as_of
-    hw = cat.hardware.get(est.gpu_id) if est.gpu_id else None
-    if hw is not None and (step.source or "").startswith(hw.source):
-        return hw.as_of
-    return None
-
-
-def is_stale(as_of: str | None, today: dt.date | None = None) -> bool:
-    """Older than 12 months (as in resolve.price_given)."""
-    if not as_of:
-        return False
-    parts = [int(p) for p in as_of.split("-")] + [1, 1]
-    return ((today or dt.date.today()) - dt.date(parts[0], parts[1], parts[2])).days > STALE_DAYS
-
-
-def _value_text(value: Any, unit: str) -> str:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if unit.startswith("USD"):
-            text = usd(value) if abs(value) >= 0.01 else f"${value:.4g}"
-            return text + unit[3:].replace("/", " / ")
-        text = si(value) if abs(value) >= 1e4 else f"{value:.4g}"
-        return f"{text} {unit}".strip()
-    return f"{value} {unit}".strip()
-
-
-def assumption_rows(comparison, cat: Catalog | None = None) -> list[dict[str, Any]]:
-    """Every assumption, catalog value and override the estimates used: value, source, as-of, stale flag."""
-    rows: dict[tuple, dict[str, Any]] = {}
-    labels = names(comparison)
-    for label, est in zip(labels, comparison.estimates):
-        for step in est.steps:
-            if step.kind not in ("assumption", "catalog", "override"):
-                continue
-            entries = [(step.name, step.value, step.unit, step.formula, step.source, _as_of(step, est, cat))]
-            if step.kind == "catalog" and step.name == "listed_usd_per_gpu_hour" and step.origins:
-                listed = [o for o in step.origins if o.table == "gpu_prices"]
-                prices = np.atleast_1d(np.asarray(step.value, dtype=float)).reshape(-1)
-                entries = [(step.name, float(est.values["rental_usd_per_gpu_hour"]), step.unit, step.formula,
-                            f"{len(listed)} provider price(s), listed below", None)] if len(listed) > 1 else []
-                for o, price in zip(listed, prices):
-                    provider, gpu, tier = o.row
-                    entries.append((f"price_usd_per_gpu_hour [{provider}]", float(price), step.unit,
-                                    f"{provider} {gpu} {tier}", o.source, o.as_of))
-            for name, value, unit, formula, source, as_of in entries:
-                key = (name, repr(value), formula, source)
-                row = rows.setdefault(key, {
-                    "quantity": name, "value": _value_text(value, unit), "kind": step.kind, "entry": formula,
-                    "source": source, "as_of": as_of or "",
-                    "stale": bool(name.split(" ")[0] in PRICE_QUANTITIES and is_stale(as_of)), "used_by": []})
-                if label not in row["used_by"]:
-                    row["used_by"].append(label)
-    group = {"assumption": 1, "override": 0, "catalog": 2}
-    out = sorted(rows.values(), key=lambda r: (r["quantity"].split(" ")[0] not in PRICE_QUANTITIES, group[r["kind"]]))
-    for row in out:
-        row["of"] = len(labels)
-    return out
-
-
-def method_rows(comparison) -> list[dict[str, Any]]:
-    """Each rule used once: quantity, plain name, unit, formula, source, which methods use it (cost chain first)."""
-    rows: dict[str, dict[str, Any]] = {}
-    for est in comparison.estimates:
-        for step in est.steps:
-            if step.kind != "rule":
-                continue
-            row = rows.setdefault(step.name, {"quantity": step.name, "plain": PLAIN.get(step.name, ""),
-                                              "unit": step.unit, "formula": step.formula, "source": step.source,
-                                              "methods": []})
-            if est.method not in row["methods"]:
-                row["methods"].append(est.method)
-    order = list(PLAIN)
-    return sorted(rows.values(), key=lambda r: order.index(r["quantity"]) if r["quantity"] in order else len(order))
 
 
 def pareto_front(points: list[tuple[float, float]]) -> list[int]:
