@@ -92,8 +92,8 @@ def features(v: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     x[idx["scale_exponent"]] = -math.log(max(float(v["gpus"]), float(v["scale_reference_gpus"]))
                                          / float(v["scale_reference_gpus"]))
     theta[idx["scale_exponent"]] = float(v["scale_exponent"])
-    for key, name, value in (("method", "method_efficiency", v["method"]), ("dtype", "precision_efficiency", v["dtype"]),
-                             ("architecture", "architecture_efficiency", v["architecture"])):
+    for name, value in (("method_efficiency", v["method"]), ("precision_efficiency", v["dtype"]),
+                        ("architecture_efficiency", v["architecture"])):
         p = f"{name}:{value}"
         if p in idx:
             x[idx[p]], theta[idx[p]] = 1.0, math.log(float(v[name]))

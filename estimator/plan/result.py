@@ -139,7 +139,10 @@ class Estimate:
 
         rows += [("GPU", f"{v['gpus']:.0f} × {self.gpu_id}"), ("training tokens", with_unit(v["train_tokens"], "tokens")),
                  ("train FLOPs", with_unit(v["train_flops"], "FLOP")), ("memory per GPU", f"{v['memory_per_gpu_gb']:.1f} GB"),
-                 ("MFU", f"{v['mfu']:.3f}"), ("wall clock", spread("wall_clock_hours", hours)),
+                 ("MFU", f"{v['mfu']:.3f}"),
+                 ("throughput", f"{v['tokens_per_gpu_second']:,.0f} tokens/GPU/s (steady state; goodput "
+                                f"{v['goodput']:.0%})"),
+                 ("wall clock", spread("wall_clock_hours", hours)),
                  ("GPU-hours", spread("gpu_hours", lambda x: with_unit(x, "GPU-h"))),
                  ("price", usd(v["price_usd_per_gpu_hour"]) + " / GPU-h"), ("cost", spread("cost_usd", usd)),
                  ("energy", with_unit(v["energy_kwh"] * 1000, "Wh")), ("CO2", co2(v["co2_kg"]))]
