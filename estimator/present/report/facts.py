@@ -177,25 +177,20 @@ def key_assumptions(comparison) -> list[str]:
             how = p.formula.replace("_", "-") if p.kind == "catalog" else "set by the user"
             how = f", the {how}" if how.startswith("median") else f" ({how})"
             add(f"GPU rental: {usd(p.value)} per {e.gpu_id} GPU-hour{how}; electricity is included in that price.")
-    effs = {}
     by_gpu: dict[tuple[str, str], dict[float, list[str]]] = {}
     for e in gpu_ests:
-        base, eff = _step(e, "mfu_base"), _step(e, "method_efficiency")
-        if base is not None and isinstance(base.value, (int, float)):
+        mfu = e.values.get("mfu")
+        if isinstance(mfu, (int, float)):
             gen = str(e.values.get("gpu_generation", e.gpu_id))
-            routes = by_gpu.setdefault((e.gpu_id, gen), {}).setdefault(float(base.value), [])
+            routes = by_gpu.setdefault((e.gpu_id, gen), {}).setdefault(round(float(mfu), 3), [])
             if METHOD_NAMES.get(e.method, e.method) not in routes:
                 routes.append(METHOD_NAMES.get(e.method, e.method))
-        if eff is not None and isinstance(eff.value, (int, float)) and eff.value != 1:
-            effs[e.method] = eff.value
     for (gpu, gen), values in by_gpu.items():
         parts = [f"{v:.0%} for {', '.join(routes)}" for v, routes in values.items()]
-        add(f"GPU utilisation on {gpu} ({gen}), the share of the cards' peak speed that goes to useful work (MFU, "
-            f"fitted to published training runs): {'; '.join(parts)}.")
-    if effs:
-        pretty = {"lora": "LoRA", "qlora": "QLoRA"}
-        add("Adapter methods reach a share of that: " + " and ".join(f"{pretty.get(m, m)} {v:.0%}" for m, v in effs.items())
-            + " (fewer calculations per token, more overhead; see the assumptions table).")
+        add(f"GPU utilisation on {gpu} ({gen}), the share of the cards' peak speed that goes to useful work while "
+            f"training (steady-state MFU, fitted to published runs, benchmarks and fine-tunes by GPU generation, model "
+            f"size, GPU count, method and recomputation): {'; '.join(parts)}. Start-up, checkpoints and failures "
+            f"are added on top as goodput.")
     for e in comparison.estimates:
         tokens, epochs = e.values.get("tokens"), e.values.get("epochs")
         if tokens is None or epochs is None:
