@@ -7,10 +7,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from estimator.catalog.loader import load_catalog
-from estimator.plan.engine import Given, evaluate
-from estimator.plan.estimation import prepare
+from estimator.plan.estimation import checked_overrides
 from estimator.plan.grid import scenario_from
-from estimator.rules import REGISTRY
+from estimator.plan.resolution import resolve
+from estimator.plan.rows import Rows
 
 CAT = load_catalog(use_env=False)
 MODELS = ["pythia-160m", "llama-3.2-1b", "llama-2-7b", "llama-3.1-8b", "qwen2.5-32b", "llama-2-70b", "mixtral-8x7b",
@@ -20,12 +20,12 @@ METHODS = ["pretrain", "full", "lora", "qlora"]
 
 
 def timings(method, model, gpu, tokens, counts, dtype="bf16"):
-    p = prepare(scenario_from({"method": method, "model": model, "tokens": tokens, "gpu": gpu, "gpus": 1,
-                               "overrides": {"dtype": dtype}}), CAT)
-    given = {**p.given, "gpus": Given(np.asarray(counts, dtype=float), "GPUs")}
-    ev = evaluate(REGISTRY, ["wall_clock_hours", "gpu_hours", "steady_state_hours"], given, p.overrides, p.providers)
-    return (np.asarray(ev.values["wall_clock_hours"]), np.asarray(ev.values["gpu_hours"]),
-            np.asarray(ev.values["steady_state_hours"]))
+    """Wall clock, GPU-hours and steady-state hours at each GPU count, one resolution over the rows (the memory
+    fit is not checked: the property is about time)."""
+    scens = [scenario_from({"method": method, "model": model, "tokens": tokens, "gpu": gpu, "gpus": int(g),
+                            "overrides": {"dtype": dtype}}) for g in counts]
+    res = resolve(Rows.from_scenarios(scens, [checked_overrides(sc.overrides, CAT) for sc in scens]), CAT)
+    return tuple(res.column(k) for k in ("wall_clock_hours", "gpu_hours", "steady_state_hours"))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -20,10 +20,10 @@ import numpy as np
 
 from estimator.catalog.loader import Catalog, load_catalog
 from estimator.catalog.yamlio import load_yaml
-from estimator.plan.engine import evaluate
-from estimator.plan.estimation import prepare
+from estimator.plan.estimation import checked_overrides
 from estimator.plan.grid import scenario_from
-from estimator.rules import REGISTRY
+from estimator.plan.resolution import resolve
+from estimator.plan.rows import Rows
 
 GENERATIONS = ("ampere", "hopper", "ada")
 # parameter -> (prior value in the fitted scale, prior weight in observations, source of the prior)
@@ -100,34 +100,47 @@ def features(v: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     return x, theta
 
 
-def _evaluate(spec: dict[str, Any], cat: Catalog) -> dict[str, Any]:
-    p = prepare(scenario_from(spec), cat)
-    ev = evaluate(REGISTRY, TARGETS, p.given, p.overrides, p.providers)
-    return {k: (np.asarray(val).item() if np.ndim(val) == 0 else val) for k, val in ev.values.items()}
+def evaluate_specs(specs: list[dict[str, Any]], cat: Catalog) -> list[dict[str, Any]]:
+    """Every scenario through the rules in one resolution (the memory-fit check is not applied: a measured run
+    is evidence of speed even where the memory rules would refuse it)."""
+    scens = [scenario_from(spec) for spec in specs]
+    res = resolve(Rows.from_scenarios(scens, [checked_overrides(sc.overrides, cat) for sc in scens]), cat,
+                  extra_targets=tuple(TARGETS))
+    out = []
+    for i in range(len(scens)):
+        if res.errors[i] is not None:
+            raise res.errors[i]
+        out.append({k: (np.asarray(v).item() if np.ndim(v) == 0 else v) for k, v in res.values(i).items()})
+    return out
 
 
 def observations(cat: Catalog | None = None) -> list[Observation]:
     """Every scored case, recomputed with the current tables."""
     cat = cat or load_catalog(use_env=False)
+    cases = [c for c in _yaml("cases.yaml")["cases"] if c["kind"] == "gpu_hours"]
+    benches = _yaml("benchmarks.yaml")["benchmarks"]
+    tunes = _yaml("finetune_throughput.yaml")["cases"]
+    specs = [{k: c[k] for k in ("method", "model", "tokens", "gpu", "gpus") if k in c}
+             | {"epochs": c.get("epochs", 1), "overrides": c.get("overrides") or {}} for c in cases]
+    specs += [{"method": "pretrain", "model": b["model"], "tokens": 1e9, "gpu": b["gpu"], "gpus": b["gpus"],
+               "overrides": {"seq_len": b["seq_len"], "dtype": b["dtype"],
+                             "activation_recompute": b["activation_recompute"]}} for b in benches]
+    specs += [{k: c[k] for k in ("method", "model", "gpu", "gpus")} | {"tokens": 1e9, "overrides": c["overrides"]}
+              for c in tunes]
+    values = iter(evaluate_specs(specs, cat))
     out: list[Observation] = []
-    for c in _yaml("cases.yaml")["cases"]:
-        if c["kind"] != "gpu_hours":
-            continue
-        v = _evaluate({k: c[k] for k in ("method", "model", "tokens", "gpu", "gpus") if k in c}
-                      | {"epochs": c.get("epochs", 1), "overrides": c.get("overrides") or {}}, cat)
+    for c in cases:
+        v = next(values)
         steady = c.get("covers") == "steady_state"
         pred = v["gpus"] * v["steady_state_hours"] if steady else v["gpu_hours"]
         out.append(Observation(c["id"], str(v["model_family"]), "gpu_hours", float(c["reported"]), float(pred),
                                *features(v), source=c["source"], note="steady state" if steady else "all-in"))
-    for b in _yaml("benchmarks.yaml")["benchmarks"]:
-        v = _evaluate({"method": "pretrain", "model": b["model"], "tokens": 1e9, "gpu": b["gpu"], "gpus": b["gpus"],
-                       "overrides": {"seq_len": b["seq_len"], "dtype": b["dtype"],
-                                     "activation_recompute": b["activation_recompute"]}}, cat)
+    for b in benches:
+        v = next(values)
         out.append(Observation(b["id"], str(v["model_family"]), "benchmark_mfu", benchmark_mfu_6nd(b, v),
                                float(v["mfu"]), *features(v), source=b["source"]))
-    for c in _yaml("finetune_throughput.yaml")["cases"]:
-        v = _evaluate({k: c[k] for k in ("method", "model", "gpu", "gpus")} | {"tokens": 1e9, "overrides": c["overrides"]},
-                      cat)
+    for c in tunes:
+        v = next(values)
         out.append(Observation(c["id"], str(v["model_family"]), "tokens_per_gpu_second",
                                float(c["reported_tokens_per_gpu_second"]), float(v["tokens_per_gpu_second"]),
                                *features(v), source=c["source"], note=c["cannot_express"]))
