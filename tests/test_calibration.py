@@ -40,7 +40,8 @@ CASES = [
 
 # Inputs each run states (sources): sequence length (LLaMA-1, Pythia, MPT 2048; Llama 2 4096, the default;
 # Llama 3.1 8192, Dubey et al. 2024) and, where stated, activation recomputation (LLaMA sec. 2.4 saves the
-# expensive activations: selective). Like the GPU count, these are inputs of the run, not its efficiency.
+# expensive activations: selective; Pythia's GPT-NeoX configs: "checkpoint-activations": true). Like the GPU
+# count, these are inputs of the run, not its efficiency.
 SEQ_LEN = {"llama-1": 2048, "pythia": 2048, "mpt": 2048, "llama-3.1": 8192}
 
 
@@ -49,6 +50,8 @@ def seq_overrides(model):
     out = {"seq_len": lengths[0]} if lengths else {}
     if model.startswith("llama-1"):
         out["activation_recompute"] = "selective"
+    if model.startswith("pythia"):
+        out["activation_recompute"] = "full"
     return out
 
 

@@ -44,15 +44,24 @@ def recompute_efficiency(train_flops, hardware_flops):
     return train_flops / hardware_flops
 
 
+@rule(unit="ratio", formula="m / (m + p − 1): a pipeline of p stages idles for p − 1 of every m + p − 1 micro-batch "
+      "slots per step (m = micro-batches per step); 1 without pipeline parallelism",
+      source="Narayanan et al. 2021 ('Efficient Large-Scale Language Model Training on GPU Clusters') sec. 2.2.1: "
+             "bubble fraction (p − 1) / m")
+def pipeline_efficiency(pipeline_parallel, grad_accum):
+    return grad_accum / (grad_accum + pipeline_parallel - 1.0)
+
+
 @rule(unit="fraction", formula="MFU = base (hardware generation) × size efficiency × scale efficiency × method × "
-      "precision × architecture efficiency × recompute efficiency ÷ attention overhead (steady state)",
+      "precision × architecture efficiency × recompute efficiency × pipeline efficiency ÷ attention overhead "
+      "(steady state)",
       source="assumption tables 'mfu_base', 'size_exponent', 'scale_exponent', 'method_efficiency', "
              "'precision_efficiency', 'architecture_efficiency' (fitted with leave-one-family-out validation, "
              "docs/validation.md)")
 def mfu(mfu_base, size_efficiency, scale_efficiency, method_efficiency, precision_efficiency,
-        architecture_efficiency, recompute_efficiency, attention_overhead):
+        architecture_efficiency, recompute_efficiency, pipeline_efficiency, attention_overhead):
     return (mfu_base * size_efficiency * scale_efficiency * method_efficiency * precision_efficiency
-            * architecture_efficiency * recompute_efficiency / attention_overhead)
+            * architecture_efficiency * recompute_efficiency * pipeline_efficiency / attention_overhead)
 
 
 @rule(unit="FLOP/s", formula="dense peak TFLOP/s × 1e12", source="hardware datasheet (dense, no 2:4 sparsity)")
