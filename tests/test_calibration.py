@@ -1,6 +1,6 @@
 """Default assumptions (no per-case MFU) against published end-to-end runs.
 
-Entries copied from ../shared/reference/validation-dev.yaml with their citations. GPU-hours
+Entries with their primary citations (estimator/data/validation/cases.yaml). GPU-hours
 are what each source reports; the GPU count is what the source states (Meta's runs: the
 2,048-GPU cluster of the LLaMA paper, sec. 2.4; Llama 2 gives none, the issue uses 2,000).
 """
