@@ -73,7 +73,7 @@ class Observation:
         return self.predicted * (math.exp(-delta_log_util) if self.kind == "gpu_hours" else math.exp(delta_log_util))
 
 
-def _yaml(name: str) -> dict[str, Any]:
+def validation_yaml(name: str) -> dict[str, Any]:
     text = (resources.files("estimator.data.validation") / name).read_text(encoding="utf-8")
     data, _ = load_yaml(f"estimator/data/validation/{name}", text)
     return data
@@ -117,9 +117,9 @@ def evaluate_specs(specs: list[dict[str, Any]], cat: Catalog) -> list[dict[str, 
 def observations(cat: Catalog | None = None) -> list[Observation]:
     """Every scored case, recomputed with the current tables."""
     cat = cat or load_catalog(use_env=False)
-    cases = [c for c in _yaml("cases.yaml")["cases"] if c["kind"] == "gpu_hours"]
-    benches = _yaml("benchmarks.yaml")["benchmarks"]
-    tunes = _yaml("finetune_throughput.yaml")["cases"]
+    cases = [c for c in validation_yaml("cases.yaml")["cases"] if c["kind"] == "gpu_hours"]
+    benches = validation_yaml("benchmarks.yaml")["benchmarks"]
+    tunes = validation_yaml("finetune_throughput.yaml")["cases"]
     specs = [{k: c[k] for k in ("method", "model", "tokens", "gpu", "gpus") if k in c}
              | {"epochs": c.get("epochs", 1), "overrides": c.get("overrides") or {}} for c in cases]
     specs += [{"method": "pretrain", "model": b["model"], "tokens": 1e9, "gpu": b["gpu"], "gpus": b["gpus"],

@@ -6,11 +6,12 @@ The cross-validation itself lives in plan/calibration.py; this module turns it i
 
 from __future__ import annotations
 
+import math
 import statistics
 from typing import Any
 
 from estimator.catalog.loader import Catalog
-from estimator.plan.calibration import CrossValidation, _yaml
+from estimator.plan.calibration import CrossValidation, validation_yaml
 
 CONSTANT_MFU = 0.30  # the peer baseline of issue 10: 6ND at a typed-in 0.30 MFU of the dense bf16 peak
 
@@ -42,12 +43,12 @@ def speed_summary(cv: CrossValidation, baseline_errors: list[float]) -> dict[str
         "benchmark_cases": bench.get("cases", 0),
         "benchmark_median_abs_error": bench.get("in_sample_median"),
         "benchmark_held_out_median_abs_error": bench.get("held_out_median"),
-        "cv_spread_p10_p90": [round(2.718281828459045 ** q, 3) for q in cv.spread],
+        "cv_spread_p10_p90": [round(math.exp(q), 3) for q in cv.spread],
     }
 
 
 def finetune_notes() -> dict[str, dict[str, Any]]:
-    return {c["id"]: c for c in _yaml("finetune_throughput.yaml")["cases"]}
+    return {c["id"]: c for c in validation_yaml("finetune_throughput.yaml")["cases"]}
 
 
 def pretraining_markdown(rows: list[Any], cv: CrossValidation, s: dict[str, Any]) -> list[str]:
