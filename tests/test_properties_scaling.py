@@ -24,7 +24,7 @@ def timings(method, model, gpu, tokens, counts, dtype="bf16"):
     fit is not checked: the property is about time)."""
     scens = [scenario_from({"method": method, "model": model, "tokens": tokens, "gpu": gpu, "gpus": int(g),
                             "overrides": {"dtype": dtype}}) for g in counts]
-    res = resolve(Rows.from_scenarios(scens, [checked_overrides(sc.overrides, CAT) for sc in scens]), CAT)
+    res = resolve(Rows.from_scenarios(scens, [checked_overrides(sc.overrides, CAT) for sc in scens]), CAT, adopt=False)
     return tuple(res.column(k) for k in ("wall_clock_hours", "gpu_hours", "steady_state_hours"))
 
 

@@ -105,7 +105,7 @@ def evaluate_specs(specs: list[dict[str, Any]], cat: Catalog) -> list[dict[str, 
     is evidence of speed even where the memory rules would refuse it)."""
     scens = [scenario_from(spec) for spec in specs]
     res = resolve(Rows.from_scenarios(scens, [checked_overrides(sc.overrides, cat) for sc in scens]), cat,
-                  extra_targets=tuple(TARGETS))
+                  extra_targets=tuple(TARGETS), adopt=False)
     out = []
     for i in range(len(scens)):
         if res.errors[i] is not None:
