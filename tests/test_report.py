@@ -215,8 +215,9 @@ def test_sensitivity_ranges_follow_the_stated_rules(comparison):
     s = sensitivity(lora, cat)
     by = {w.factor: w for w in s.swings}
     assert set(by) == {"mfu", "price", "tokens", "epochs"}
-    # MFU: the P10-P90 range of the matched mfu_base rule (fine-tuning on one node: 0.15-0.45, assumptions.yaml)
-    assert (by["mfu"].low_input, by["mfu"].high_input) == (0.15, 0.45)
+    # MFU: the P10-P90 range of the matched mfu_base rule (Hopper: the held-out spread, assumptions.yaml)
+    hopper = next(r for r in cat.assumption("mfu_base").rules if r.when.get("gpu_generation") == "hopper")
+    assert (by["mfu"].low_input, by["mfu"].high_input) == tuple(hopper.range)
     prices = [r.usd_per_gpu_hour for r in cat.prices_for("h100-sxm", "on_demand")]
     assert (by["price"].low_input, by["price"].high_input) == (min(prices), max(prices))
     assert (by["tokens"].low_input, by["tokens"].high_input) == (15e6, 25e6)
@@ -224,8 +225,11 @@ def test_sensitivity_ranges_follow_the_stated_rules(comparison):
     # cost is linear in price, tokens and epochs at a fixed GPU count; slower GPUs cost more
     base = s.base_cost_usd
     assert by["price"].cost_at_high == pytest.approx(base * max(prices) / lora.values["price_usd_per_gpu_hour"])
-    assert by["tokens"].cost_at_low == pytest.approx(base * 0.75)
-    assert by["epochs"].cost_at_high == pytest.approx(base * 4 / 3)
+    # cost = start-up + a part linear in tokens × epochs: ±25% tokens move it symmetrically
+    assert by["tokens"].cost_at_low < base < by["tokens"].cost_at_high
+    assert base - by["tokens"].cost_at_low == pytest.approx(by["tokens"].cost_at_high - base)
+    startup = lora.gpus * lora.values["startup_hours"] * lora.values["price_usd_per_gpu_hour"]
+    assert by["epochs"].cost_at_high == pytest.approx(startup + (base - startup) * 4 / 3)
     assert by["mfu"].cost_at_low > base > by["mfu"].cost_at_high
     assert s.swings[0].factor == "price"  # widest first
 
@@ -281,7 +285,9 @@ def test_dataset_comparison_gets_a_histogram_and_a_tokens_swing(tmp_path):
     lora = next(e for e in c.estimates if e.method == "lora")
     w = next(w for w in sensitivity(lora).swings if w.factor == "tokens")
     assert w.error is None
-    assert w.cost_at_low == pytest.approx(0.75 * lora.cost_usd) and w.cost_at_high == pytest.approx(1.25 * lora.cost_usd)
+    base = lora.cost_usd  # start-up + a part linear in tokens: ±25% tokens move it symmetrically
+    assert w.cost_at_low < base < w.cost_at_high
+    assert base - w.cost_at_low == pytest.approx(w.cost_at_high - base)
 
 
 # ---- the report reads the result it renders ----------------------------------------------
@@ -305,14 +311,19 @@ def test_a_user_catalog_price_reaches_the_sources_and_the_sensitivity_chart(tmp_
     assert "$2.99 / GPU-hour" not in sources
     row = re.search(r"<tr><td>price_usd_per_gpu_hour \[lambda\]</td>.*?</tr>", sources, re.S).group(0)
     assert "2020-01" in row and "over 12 months old" in row
-    # the tornado re-estimates with the same catalog: LoRA's tokens swing (±25%) costs 0.75× and 1.25× the
-    # estimate at $9.99 (with the bundled catalog it would be 0.75× the cost at $2.99)
+    # the tornado re-estimates with the same catalog: LoRA's tokens swing (±25%) costs what the estimate at $9.99
+    # costs with 0.75× and 1.25× the tokens (with the bundled catalog those would be the costs at $2.99)
     charts = section(page, "charts")
     lora_chart = next(chunk for chunk in charts.split("Plotly.newPlot(") if "\\u003eLoRA: " in chunk)
     assert f"LoRA: {usd(lora.cost_usd)}" in charts
     from estimator.present.report.axes import money
 
-    assert money(0.75 * lora.cost_usd) in lora_chart and money(1.25 * lora.cost_usd) in lora_chart
+    for factor in (0.75, 1.25):
+        at_9_99 = estimator.estimate("lora", "llama-3.1-8b", 20e6 * factor, gpu="h100-sxm", provider="lambda",
+                                     catalog=[str(user)])
+        assert money(at_9_99.cost_usd) in lora_chart
+        bundled = estimator.estimate("lora", "llama-3.1-8b", 20e6 * factor, gpu="h100-sxm", provider="lambda")
+        assert money(bundled.cost_usd) not in lora_chart
 
 
 def test_dates_come_from_the_catalog_entries_the_engine_read():

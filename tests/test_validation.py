@@ -1,7 +1,8 @@
-"""The calibration holds: a change that breaks it fails here (bounds from issue 5)."""
+"""The calibration holds: a change that breaks it fails here (bounds from issues 5 and 10)."""
 
 import pytest
 
+from estimator.plan.calibration import PARAMS, cross_validate, observations, suggested_tables
 from estimator.plan.validation import run_validation, to_markdown
 
 
@@ -10,15 +11,38 @@ def validation():
     return run_validation(samples=1000)
 
 
-def test_gpu_hours_median_error_at_most_15_percent(validation):
-    _, summary = validation
-    assert summary["gpu_hours_cases"] >= 20
-    assert summary["gpu_hours_median_abs_error"] <= 0.15
+def test_pretraining_held_out_median_beats_a_constant_utilisation(validation):
+    """Issue 10: leave-one-family-out median under 24% (a constant 0.30 MFU typed in gives 24% on held-out runs)
+    and below the constant baseline on the same runs."""
+    _, s = validation
+    assert s["gpu_hours_cases"] >= 20 and s["pretraining_families"] >= 6
+    assert s["pretraining_held_out_median_abs_error"] < 0.24
+    assert s["pretraining_held_out_median_abs_error"] < s["pretraining_constant_mfu_median_abs_error"]
+    assert s["gpu_hours_median_abs_error"] <= 0.15
 
 
-def test_every_end_to_end_case_within_factor_1_5(validation):
+def test_finetune_throughput_median_beats_llm_analysis(validation):
+    """Issue 10: fine-tuning throughput median error under llm-analysis's 26%, in-sample and held-out."""
+    _, s = validation
+    assert s["finetune_throughput_cases"] >= 8
+    assert s["finetune_throughput_median_abs_error"] < 0.26
+    assert s["finetune_throughput_held_out_median_abs_error"] < 0.26
+
+
+def test_held_out_coverage_is_reported_and_not_vacuous(validation):
+    """P10-P90 from held-out residuals: it must neither contain everything (too wide to mean anything) nor
+    almost nothing."""
+    _, s = validation
+    assert 0.5 <= s["pretraining_held_out_p10_p90_coverage"] <= 0.95
+    assert 0.5 <= s["finetune_throughput_held_out_p10_p90_coverage"] <= 1.0
+    assert 0.65 <= s["p10_p90_coverage"] <= 0.95
+    low, high = s["cv_spread_p10_p90"]
+    assert low < 1 < high
+
+
+def test_every_end_to_end_case_within_factor_2(validation):
     results, summary = validation
-    assert summary["gpu_hours_max_factor"] <= 1.5, [(r.id, r.error) for r in results if r.kind == "gpu_hours"]
+    assert summary["gpu_hours_max_factor"] <= 2.0, [(r.id, r.error) for r in results if r.kind == "gpu_hours"]
 
 
 def test_memory_cases_within_20_percent_and_bounds_hold(validation):
@@ -27,9 +51,30 @@ def test_memory_cases_within_20_percent_and_bounds_hold(validation):
     assert summary["bound_and_oom_cases_passed"] == summary["bound_and_oom_cases"] >= 3
 
 
-def test_p10_p90_coverage_is_roughly_80_percent(validation):
-    _, summary = validation
-    assert 0.65 <= summary["p10_p90_coverage"] <= 0.95
+def test_shipped_tables_are_the_fit():
+    """The values in assumptions.yaml are what `python -m estimator.plan.calibration` fits (within 2%), so the
+    tables cannot drift from the data without this failing."""
+    fitted = suggested_tables(cross_validate(observations()))
+    obs = {o.id: o for o in observations()}
+    current = dict(zip(PARAMS, obs["llama2-7b"].theta))
+    import math
+
+    assert fitted["mfu_base:ampere"] == pytest.approx(math.exp(current["mfu_base"]), rel=0.02)
+    for key in ("size_exponent", "scale_exponent"):
+        assert fitted[key] == pytest.approx(current[key], rel=0.02, abs=1e-3)
+    lora = next(o for o in obs.values() if o.id == "tt32-3b-lora-a100")
+    assert fitted["method_efficiency:lora"] == pytest.approx(math.exp(dict(zip(PARAMS, lora.theta))
+                                                                      ["method_efficiency:lora"]), rel=0.02)
+
+
+def test_every_benchmark_with_a_gpu_count_is_fitted_and_scored(validation):
+    """Issue 5/10: the 49 steady-state benchmark configurations are recomputed and compared with the
+    steady-state MFU (now part of the fit)."""
+    _, s = validation
+    rows = [r for r in s["_cross_validation"].rows if r["kind"] == "benchmark_mfu"]
+    assert len(rows) == 49 == s["benchmark_cases"]
+    assert all(0 < r["in_sample"] < 1 and 0 < r["reported"] < 1 for r in rows)
+    assert s["benchmark_median_abs_error"] < 0.2
 
 
 def test_committed_report_is_current(validation):
@@ -39,11 +84,3 @@ def test_committed_report_is_current(validation):
     committed = (Path(__file__).resolve().parent.parent / "docs" / "validation.md").read_text(encoding="utf-8")
     results, summary = run_validation(samples=2000)
     assert committed == to_markdown(results, summary)
-
-
-def test_every_benchmark_with_a_gpu_count_is_recomputed(validation):
-    """Issue 5: the steady-state benchmark tables are recomputed too (reported, not scored)."""
-    _, summary = validation
-    rows = summary["benchmarks"]
-    assert len(rows) == 49
-    assert all(0 < r["estimated"] < 1 and 0 < r["reported_6nd"] < 1 for r in rows)

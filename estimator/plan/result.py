@@ -13,8 +13,8 @@ from estimator.plan.scenario import Scenario
 from estimator.units import co2, hours, usd, with_unit
 
 # Keys of to_dict(), in order (units in Estimate.units).
-HEADLINE = ["train_flops", "gpus", "memory_per_gpu_gb", "wall_clock_hours", "gpu_hours", "cost_usd",
-            "energy_kwh", "co2_kg"]
+HEADLINE = ["train_flops", "gpus", "memory_per_gpu_gb", "tokens_per_gpu_second", "wall_clock_hours", "gpu_hours",
+            "cost_usd", "energy_kwh", "co2_kg"]
 
 
 @dataclass
@@ -58,7 +58,7 @@ class Estimate:
             "tier": self.scenario.tier if self.method != "api" else None,
         }
         for key in ("tokens", "epochs", "train_tokens", *HEADLINE, "gpu_days", "wall_clock_days", "hardware_flops",
-                    "mfu", "price_usd_per_gpu_hour", "trainable_params", "billed_tokens",
+                    "mfu", "steady_state_hours", "goodput", "price_usd_per_gpu_hour", "trainable_params", "billed_tokens",
                     "training_usd_per_1m_tokens", "compute_optimal_tokens", "tokens_vs_optimal"):
             if key in self.values:
                 out[key] = self.values[key]
@@ -139,7 +139,10 @@ class Estimate:
 
         rows += [("GPU", f"{v['gpus']:.0f} × {self.gpu_id}"), ("training tokens", with_unit(v["train_tokens"], "tokens")),
                  ("train FLOPs", with_unit(v["train_flops"], "FLOP")), ("memory per GPU", f"{v['memory_per_gpu_gb']:.1f} GB"),
-                 ("MFU", f"{v['mfu']:.3f}"), ("wall clock", spread("wall_clock_hours", hours)),
+                 ("MFU", f"{v['mfu']:.3f}"),
+                 ("throughput", f"{v['tokens_per_gpu_second']:,.0f} tokens/GPU/s (steady state; goodput "
+                                f"{v['goodput']:.0%})"),
+                 ("wall clock", spread("wall_clock_hours", hours)),
                  ("GPU-hours", spread("gpu_hours", lambda x: with_unit(x, "GPU-h"))),
                  ("price", usd(v["price_usd_per_gpu_hour"]) + " / GPU-h"), ("cost", spread("cost_usd", usd)),
                  ("energy", with_unit(v["energy_kwh"] * 1000, "Wh")), ("CO2", co2(v["co2_kg"]))]

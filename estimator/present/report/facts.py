@@ -186,24 +186,17 @@ def key_assumptions(comparison) -> list[str]:
                 how = p.formula
             how = f", the {how}" if how.startswith("median") else f" ({how})"
             add(f"GPU rental: {usd(price)} per {e.gpu_id} GPU-hour{how}; electricity is included in that price.")
-    effs = {}
     by_gpu: dict[tuple[str, str], list[tuple[float, str, str]]] = {}  # (gpu, generation) -> (MFU, method, scenario)
     for label, e in zip(names(comparison), comparison.estimates):
-        if e.method == "api":
-            continue
-        base, eff = _step(e, "mfu_base"), _step(e, "method_efficiency")
-        if base is not None and scalar(base.value) is not None:
+        mfu = scalar(e.values.get("mfu")) if e.method != "api" else None
+        if isinstance(mfu, (int, float)):
             gen = str(e.values.get("gpu_generation", e.gpu_id))
-            by_gpu.setdefault((e.gpu_id, gen), []).append((scalar(base.value), e.method, label))
-        if eff is not None and scalar(eff.value) not in (None, 1.0):
-            effs[e.method] = scalar(eff.value)
+            by_gpu.setdefault((e.gpu_id, gen), []).append((float(mfu), e.method, label))
     for (gpu, gen), found in by_gpu.items():
-        add(f"GPU utilisation on {gpu} ({gen}), the share of the cards' peak speed that goes to useful work (MFU, "
-            f"fitted to published training runs): {mfu_routes(found)}.")
-    if effs:
-        pretty = {"lora": "LoRA", "qlora": "QLoRA"}
-        add("Adapter methods reach a share of that: " + " and ".join(f"{pretty.get(m, m)} {v:.0%}" for m, v in effs.items())
-            + " (fewer calculations per token, more overhead; see the assumptions table).")
+        add(f"GPU utilisation on {gpu} ({gen}), the share of the cards' peak speed that goes to useful work while "
+            f"training (steady-state MFU, fitted to published runs, benchmarks and fine-tunes by GPU generation, model "
+            f"size, GPU count, method and recomputation): {mfu_routes(found)}. Start-up, checkpoints and failures "
+            f"are added on top as goodput.")
     for e in comparison.estimates:
         tokens, epochs = e.values.get("tokens"), e.values.get("epochs")
         if tokens is None or epochs is None:
