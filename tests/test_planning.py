@@ -152,7 +152,7 @@ def test_plan_with_dataset_lists_fine_tuning_routes(tmp_path):
 
 @pytest.mark.parametrize("args, text", [
     (["--budget", "2", "--gpu", "h100-sxm", "--provider", "lambda"], "below the cost of one GPU-hour"),
-    (["--flops", "1e27", "--deadline", "1h", "--gpu", "h100-sxm", "--provider", "lambda"], "no count of h100-sxm"),
+    (["--flops", "1e25", "--deadline", "1min", "--gpu", "h100-sxm", "--provider", "lambda"], "no count of h100-sxm"),
     (["--deadline", "30d", "--gpu", "h100-sxm"], "add --gpus"),
     (["--budget", "50k", "--scaling", "nope"], "scaling law"),
 ])

@@ -82,9 +82,17 @@ def serving_for(scenarios, estimates, traffic: Traffic, cat: Catalog,
             row = {"serving_usd": float("nan"), "serving_basis": "inline model: not served"}
         else:
             row = self_hosted_serving(e.model_id, e.gpu_id, s.provider, s.tier, traffic, cat, overrides)
-        row["tco_usd"] = (e.cost_usd or float("nan")) + row["serving_usd"]
+        row["serving_usd"] = _float(row["serving_usd"])
+        row["tco_usd"] = _float(e.cost_usd) + row["serving_usd"]
         out.append(row)
     return out
+
+
+def _float(x: Any) -> float:
+    try:
+        return float(np.asarray(x, dtype=float).reshape(-1)[0])
+    except (TypeError, ValueError, IndexError):
+        return float("nan")
 
 
 def breakeven_notes(scenarios, estimates, traffic: Traffic, cat: Catalog) -> list[str]:
