@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 __all__ = ["estimate", "Estimate", "compare", "Comparison", "grid", "sensitivity", "fit", "validate", "write_report",
+           "plan", "Plan", "serve", "ServingPlan", "rent_vs_buy",
            "Scenario", "load_catalog", "Catalog", "count_tokens", "DatasetProfile",
            "EstimatorError", "CatalogError", "UnknownIdError", "ConfigurationError", "DatasetError"]
 
@@ -37,6 +38,9 @@ _LAZY = {
     "Comparison": ("plan.comparison", "Comparison"), "grid": ("plan.grid", "grid"),
     "sensitivity": ("plan.sensitivity", "sensitivity"), "fit": ("plan.fit", "fit"),
     "validate": ("plan.validation", "validate"), "write_report": ("present.report", "write_report"),
+    "plan": ("plan", None), "Plan": ("plan.budget", "Plan"),
+    "serve": ("plan.serving", "serve"), "ServingPlan": ("plan.serving", "ServingPlan"),
+    "rent_vs_buy": ("plan.ownership", "rent_vs_buy"),
 }
 
 
@@ -51,7 +55,8 @@ def __getattr__(name: str) -> Any:
         import importlib
 
         module, attr = _LAZY[name]
-        value = getattr(importlib.import_module(f".{module}", __name__), attr)
+        mod = importlib.import_module(f".{module}", __name__)
+        value = mod if attr is None else getattr(mod, attr)  # estimator.plan: the package is callable
         globals()[name] = value
         return value
     raise AttributeError(f"module 'estimator' has no attribute '{name}'")

@@ -24,7 +24,7 @@ def test_required_entries_present(cat):
     assert set(REQUIRED_GPUS) <= set(cat.hardware)
     assert set(REQUIRED_PROVIDERS) <= set(cat.providers())
     openai = [m for m in REQUIRED_MODELS if m.startswith("gpt-") and m not in ("gpt-2", "gpt-2-xl")]
-    assert set(openai) <= set(cat.apis)
+    assert set(openai) <= set(cat.api_models())
 
 
 def test_every_entry_has_source_and_as_of(cat):

@@ -150,7 +150,7 @@ def test_bad_quantities(args, text):
 def test_method_the_model_does_not_support():
     line = one_line_error(run("estimate", "--method", "lora", "--model", "gpt-4o-mini", "--tokens", "1M"))
     assert "use method 'api'" in line
-    line = one_line_error(run("estimate", "--method", "api", "--model", "llama-3.1-8b", "--tokens", "1M"))
+    line = one_line_error(run("estimate", "--method", "api", "--model", "qwen2.5-7b", "--tokens", "1M"))
     assert "no hosted fine-tuning API" in line and "gpt-4o-mini" in line
 
 

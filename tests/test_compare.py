@@ -15,14 +15,16 @@ from estimator.plan.grid import evaluate_grid
 def test_default_routes_for_a_model():
     c = compare(model="llama-3.1-8b", tokens="20M")
     frame = c.to_frame()
-    assert list(frame["method"]) == ["pretrain", "pretrain", "full", "lora", "qlora", "api"]
+    # the scratch run on 20M tokens is left out (far below compute-optimal); hosted services follow the GPU routes
+    assert list(frame["method"])[:5] == ["pretrain", "full", "lora", "qlora", "api"]
+    assert set(frame["method"][4:]) == {"api"} and len(frame) >= 9
     assert frame.loc[0, "train_tokens"] == pytest.approx(20 * load_catalog().model("llama-3.1-8b").params)
     assert frame.loc[0, "wall_clock_days"] <= 30  # deadline for pretraining routes
     assert {"cost_usd", "gpu_hours", "wall_clock_days", "memory_per_gpu_gb"} <= set(frame.columns)
     head = c.headline()
     assert head["cheapest"]["name"] in {"LoRA", "QLoRA", "Full fine-tuning"}
     scratch_vs_lora = next(r for r in head["ratios"] if r["fine_tuning"] == "LoRA" and "optimal" in r["scratch"])
-    assert scratch_vs_lora["cost_ratio"] == pytest.approx(frame.loc[0, "cost_usd"] / frame.loc[3, "cost_usd"])
+    assert scratch_vs_lora["cost_ratio"] == pytest.approx(frame.loc[0, "cost_usd"] / frame.loc[2, "cost_usd"])
 
 
 def test_grid_matches_scalar_estimates():
@@ -86,7 +88,7 @@ def test_cli_compare_table_and_json():
     assert max(len(line) for line in r.output.splitlines()[:8]) <= 100
     r = CliRunner().invoke(cli, ["compare", "--model", "llama-3.1-8b", "--tokens", "20M", "--format", "json"])
     data = json.loads(r.output)
-    assert len(data["scenarios"]) == 6 and isinstance(data["scenarios"][3]["cost_usd"], float)
+    assert len(data["scenarios"]) >= 10 and isinstance(data["scenarios"][3]["cost_usd"], float)
 
 
 def test_comparison_carries_percentiles_and_report_draws_whiskers(tmp_path):

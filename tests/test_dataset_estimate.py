@@ -79,7 +79,7 @@ def test_missing_dataset_is_one_line_error(tmp_path):
 def test_compare_with_dataset_has_profile(tmp_path):
     c = estimator.compare(dataset=chat_file(tmp_path), model="llama-3.1-8b")
     assert c.profile is not None and c.profile.examples == 40
-    assert len(c.estimates) == 6
+    assert len(c.estimates) >= 10  # scratch (compute-optimal), full, LoRA, QLoRA and the hosted services
 
 
 def test_hosted_api_availability_is_a_warning_and_a_compare_note():

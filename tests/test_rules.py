@@ -150,17 +150,19 @@ def test_rules_work_on_arrays():
     assert math.isinf(memory.gpus_to_fit(3, 2e9, 2e9, 12e9, **(fit | {"stored_activation_bytes": 100 * 2**30})))
 
 
-def test_owned_gpu_hour_is_depreciation_plus_energy():
-    """$30,000 over 5 years of 8,760 h = $0.685/h, + 0.7 kW × PUE 1.1 × $0.0804/kWh = $0.0619/h."""
+def test_owned_gpu_hour_straight_line_is_depreciation_plus_network_plus_energy():
+    """Straight line: $30,000 / (1 - 0.19 interconnect share) over 5 years of 8,766 h = $0.8457/h, + energy
+    0.7 kW × 1.82 (server/chip power, Epoch AI for H100) × 0.75 (average draw) × PUE 1.1 × $0.0804/kWh = $0.0845/h."""
     e = estimator.estimate(method="lora", model="llama-3.1-8b", tokens=1e9, gpu="h100-sxm", provider="owned",
-                           overrides={"purchase_usd_per_gpu": 30_000})
-    assert e.values["price_usd_per_gpu_hour"] == pytest.approx(30_000 / (5 * 8760) + 0.7 * 1.1 * 0.0804)
+                           overrides={"purchase_usd_per_gpu": 30_000, "amortization_method": "straight_line"})
+    expected = 30_000 / 0.81 / (5 * 8766) + 0.7 * 1.82 * 0.75 * 1.1 * 0.0804
+    assert e.values["price_usd_per_gpu_hour"] == pytest.approx(expected, rel=1e-9)
     assert e.cost_usd == pytest.approx(e.gpu_hours * e.values["price_usd_per_gpu_hour"])
 
 
 def test_owned_without_purchase_price_is_a_clear_error():
     with pytest.raises(estimator.ConfigurationError, match="needs a purchase price"):
-        estimator.estimate(method="lora", model="llama-3.1-8b", tokens=1e9, gpu="h100-sxm", provider="owned")
+        estimator.estimate(method="lora", model="llama-3.1-8b", tokens=1e9, gpu="l40s", provider="owned")
 
 
 def test_attention_overhead_is_one_at_the_reference_length_and_grows_with_s():

@@ -37,6 +37,16 @@ QUANTITIES: dict[str, tuple[float, float, bool, bool]] = {
     "optimizer_bytes_per_param": (0.0, 32.0, False, False),
     "embedding_bytes_per_param": (0.0, 8.0, False, False),
     "layer_params": (0.0, 1e15, False, True),
+    # hosted services and serving (issue 11)
+    "training_hours": (0.0, 1e6, False, True),
+    "training_usd_per_hour": (0.0, 1e5, False, False),
+    "provisioned_usd_per_hour": (0.0, 1e6, False, False),
+    "provisioned_units": (1, 1e6, True, False),
+    "hosting_usd_per_hour": (0.0, 1e5, False, False),
+    "storage_usd_per_month": (0.0, 1e6, False, False),
+    "serving_input_usd_per_1m_tokens": (0.0, 1e4, False, False),
+    "serving_output_usd_per_1m_tokens": (0.0, 1e4, False, False),
+    "gpu_bandwidth_tbps": (0.0, 1e3, False, True),
 }
 
 

@@ -17,16 +17,18 @@ from estimator.catalog.schema import (
     TABLES,
     ApiPrice,
     Assumption,
+    Capex,
     EnergyRegion,
     GpuPrice,
     Hardware,
     ModelSpec,
+    ScalingLaw,
 )
 from estimator.catalog.yamlio import line_of, load_yaml
 from estimator.errors import CatalogError, UnknownIdError
 
-SPEC_FILES = ("models.yaml", "hardware.yaml", "assumptions.yaml")
-PRICING_FILES = ("gpu_prices.yaml", "apis.yaml", "energy.yaml")
+SPEC_FILES = ("models.yaml", "hardware.yaml", "assumptions.yaml", "scaling_laws.yaml")
+PRICING_FILES = ("gpu_prices.yaml", "apis.yaml", "energy.yaml", "capex.yaml")
 TOP_KEYS = (*TABLES, "assumptions")
 ENV_VAR = "ESTIMATOR_CATALOG"
 
@@ -40,7 +42,7 @@ def _key(table: str, entry: BaseModel) -> Any:
     if table == "gpu_prices":
         return (entry.provider, entry.gpu, entry.tier)
     if table == "apis":
-        return entry.model
+        return entry.id
     return entry.id
 
 
@@ -57,6 +59,8 @@ class Catalog:
     gpu_prices: dict[tuple[str, str, str], GpuPrice] = field(default_factory=dict)
     apis: dict[str, ApiPrice] = field(default_factory=dict)
     energy: dict[str, EnergyRegion] = field(default_factory=dict)
+    capex: dict[str, Capex] = field(default_factory=dict)
+    scaling_laws: dict[str, ScalingLaw] = field(default_factory=dict)
     assumptions: dict[str, Assumption] = field(default_factory=dict)
     origins: dict[tuple[str, Any], str] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
@@ -91,8 +95,30 @@ class Catalog:
             return defaults[-1]
         return self._lookup("energy region", self.energy, wanted)
 
+    def apis_for(self, model_id: str) -> list[ApiPrice]:
+        """Every hosted fine-tuning service offered for a model (catalog order)."""
+        return [a for a in self.apis.values() if a.model == model_id]
+
     def api_for(self, model_id: str) -> ApiPrice | None:
-        return self.apis.get(model_id)
+        """The model's default hosted service: its first per-token supervised fine-tuning row."""
+        rows = self.apis_for(model_id)
+        sft = [a for a in rows if a.billing == "per_token" and a.method == "sft"]
+        return (sft or rows or [None])[0]
+
+    def api_models(self) -> list[str]:
+        return sorted({a.model for a in self.apis.values()})
+
+    def service(self, wanted: str) -> ApiPrice:
+        """A hosted service by id ('together/llama-3.1-8b-lora')."""
+        return self._lookup("hosted service", self.apis, wanted)
+
+    def capex_for(self, gpu_id: str) -> Capex | None:
+        """The GPU's default purchase-price row (marked default, else the first listed)."""
+        rows = [c for c in self.capex.values() if c.gpu == gpu_id]
+        return ([c for c in rows if c.default] or rows or [None])[0]
+
+    def scaling_law(self, wanted: str) -> ScalingLaw:
+        return self._lookup("scaling law", self.scaling_laws, wanted)
 
     def providers(self) -> list[str]:
         return sorted({p for p, _, _ in self.gpu_prices})
@@ -201,6 +227,10 @@ def _cross_check(cat: Catalog) -> list[str]:
         if price.gpu not in cat.hardware:
             problems.append(f"{cat.origin('gpu_prices', key)}: gpu_prices '{_label(key)}', field 'gpu': unknown GPU id "
                             f"'{price.gpu}'" + _did_you_mean(price.gpu, cat.hardware))
+    for key, row in cat.capex.items():
+        if row.gpu not in cat.hardware:
+            problems.append(f"{cat.origin('capex', key)}: capex '{key}', field 'gpu': unknown GPU id '{row.gpu}'"
+                            + _did_you_mean(row.gpu, cat.hardware))
     for key, api in cat.apis.items():
         if api.model not in cat.models:
             problems.append(f"{cat.origin('apis', key)}: apis '{key}', field 'model': unknown model id '{api.model}'"

@@ -151,14 +151,78 @@ class InferencePrice(BaseModel):
     output: float | None = Field(None, ge=0)
 
 
+BILLING = ("per_token", "per_training_hour")
+SERVING = ("fine_tuned_price", "base_model_price", "provisioned_throughput")
+
+
 class ApiPrice(_Entry):
+    """One hosted fine-tuning service for one model: how training is billed and how the result is served.
+
+    Keyed by `id` (service id, default 'provider/model'), so one model may have several services
+    (e.g. OpenAI SFT, OpenAI DPO, Azure OpenAI). `billing` says which training price applies:
+    per_token (training tokens x epochs x USD per 1M) or per_training_hour (wall-clock hours x USD/h).
+    """
+
+    id: str | None = None
     model: str
     provider: str
     snapshot: str | None = None
-    training_usd_per_1m_tokens: float = Field(gt=0)
+    method: Literal["sft", "dpo", "rft"] = "sft"
+    adapter: Literal["lora", "full"] | None = None
+    billing: Literal[BILLING] = "per_token"  # type: ignore[valid-type]
+    training_usd_per_1m_tokens: float | None = Field(None, gt=0)
+    training_usd_per_hour: float | None = Field(None, gt=0)
+    min_job_usd: float | None = Field(None, ge=0)
     inference_usd_per_1m_tokens: InferencePrice | None = None
+    serving: Literal[SERVING] = "fine_tuned_price"  # type: ignore[valid-type]
+    hosting_usd_per_hour: float | None = Field(None, ge=0)
+    provisioned_usd_per_hour: float | None = Field(None, gt=0)
+    provisioned_tokens_per_minute: float | None = Field(None, gt=0)
+    storage_usd_per_month: float | None = Field(None, ge=0)
     max_example_tokens: int | None = Field(None, gt=0)
     availability: str | None = None  # e.g. the service is closed to new users: shown as a warning
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_id(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("id") is None and data.get("provider") and data.get("model"):
+            data = {**data, "id": f"{data['provider']}/{data['model']}"}
+        return data
+
+    @model_validator(mode="after")
+    def _billing_fields(self) -> ApiPrice:
+        if self.billing == "per_token" and self.training_usd_per_1m_tokens is None:
+            raise ValueError("billing per_token needs 'training_usd_per_1m_tokens'")
+        if self.billing == "per_training_hour" and self.training_usd_per_hour is None:
+            raise ValueError("billing per_training_hour needs 'training_usd_per_hour'")
+        return self
+
+
+class Capex(_Entry):
+    """Purchase price of one GPU as part of a system (server share included when includes_server)."""
+
+    id: str
+    gpu: str
+    system: str
+    usd_per_gpu: float = Field(gt=0, le=1e7)
+    gpus_per_system: int = Field(8, gt=0)
+    includes_server: bool = True
+    default: bool = False
+
+    _id = field_validator("id")(classmethod(lambda cls, v: _check_id(v)))
+
+
+class ScalingLaw(_Entry):
+    """A fitted loss law L(N, D) = E + A / N^alpha + B / D^beta (N parameters, D training tokens)."""
+
+    id: str
+    E: float = Field(gt=0)
+    A: float = Field(gt=0)
+    B: float = Field(gt=0)
+    alpha: float = Field(gt=0, lt=2)
+    beta: float = Field(gt=0, lt=2)
+
+    _id = field_validator("id")(classmethod(lambda cls, v: _check_id(v)))
 
 
 class EnergyRegion(_Entry):
@@ -218,4 +282,6 @@ TABLES: dict[str, type[BaseModel]] = {
     "gpu_prices": GpuPrice,
     "apis": ApiPrice,
     "energy": EnergyRegion,
+    "capex": Capex,
+    "scaling_laws": ScalingLaw,
 }

@@ -117,11 +117,21 @@ def estimate(method, model, params, layers, hidden, heads, kv_heads, ffn, vocab,
 @click.option("--plotlyjs", type=click.Choice(PLOTLYJS), default="inline", show_default=True,
               help="Embed plotly.js (opens offline) or load it from the CDN (small file).")
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Override an assumption in every scenario.")
+@click.option("--epochs", help="Epochs for every fine-tuning and hosted route (default 3); pretraining takes none.")
+@click.option("--tier", type=click.Choice(["on_demand", "spot", "reserved", "capacity_block"]), default="on_demand",
+              show_default=True, help="Price tier for the own-GPU routes.")
+@click.option("--gpus", type=int, help="GPU count for the fine-tuning routes (default: the fewest that fit).")
+@click.option("--requests-per-day", default="0", show_default=True, help="Traffic the tuned model serves (e.g. 100k).")
+@click.option("--input-tokens", default="1000", show_default=True, help="Prompt tokens per served request.")
+@click.option("--output-tokens", default="1000", show_default=True, help="Generated tokens per served request.")
+@click.option("--months", default="12", show_default=True, help="Serving horizon for the TCO.")
+@click.option("--examples", help="Treat the dataset as a sample of a job this size (e.g. 50k examples, same lengths); "
+              "with no arguments: the bundled example at 50k.")
 @CATALOG
 @FORMAT
 @friendly_errors
-def compare(scenarios, datasets, tokens, model, gpu, provider, report_path, table_path, plotlyjs, sets, catalogs,
-            fmt) -> None:
+def compare(scenarios, datasets, tokens, model, gpu, provider, report_path, table_path, plotlyjs, sets, epochs, tier,
+            gpus, requests_per_day, input_tokens, output_tokens, months, examples, catalogs, fmt) -> None:
     """Scratch vs full fine-tuning vs LoRA vs QLoRA vs hosted API, side by side.
 
     With SCENARIOS.yaml: its scenarios and grid. Without: the default routes for --model. With no
@@ -138,8 +148,11 @@ def compare(scenarios, datasets, tokens, model, gpu, provider, report_path, tabl
 
         dataset = [str(example_dataset())]
         report_path = report_path or "reports/comparison.html"
+        examples = examples or "50k"  # a realistic job: the example's lengths at 50,000 examples
     result = run_compare(scenarios, dataset=dataset, model=model, gpu=gpu, provider=provider, tokens=tokens,
-                         catalog=list(catalogs), overrides=_parse_sets(sets))
+                         catalog=list(catalogs), overrides=_parse_sets(sets), epochs=epochs, tier=tier, gpus=gpus,
+                         requests_per_day=requests_per_day, input_tokens=input_tokens, output_tokens=output_tokens,
+                         months=months, examples=examples)
     path = None
     if report_path:  # written before printing, so a closed pipe (`| head`) cannot lose it
         from estimator.present.report import write_report
@@ -150,12 +163,25 @@ def compare(scenarios, datasets, tokens, model, gpu, provider, report_path, tabl
         from estimator.present.render import write_frame
 
         click.echo(f"table: {write_frame(frame, table_path)}", err=True)
+    breakeven = _owned_breakeven(gpu, provider, catalogs, _parse_sets(sets))
     if fmt == "table":
         click.echo(render_rows(human_rows(frame), "table"))
+        if result.serving:
+            from estimator.present.tables import serving_rows
+
+            click.echo(f"\nTraining + serving over {result.traffic.months:g} months "
+                       f"({result.traffic.requests_per_day:,.0f} requests/day):")
+            click.echo(render_rows(serving_rows(frame, result.traffic.months), "table"))
         for line in headline_lines(result.headline()) + [f"note: {n}" for n in result.notes]:
             click.echo(line)
+        if breakeven is not None:
+            click.echo(f"\nOwned {breakeven.gpu}: ${breakeven.owned_usd_per_gpu_hour:.2f}/GPU-h; buying pays off after "
+                       "(break-even months of use vs each rental price):")
+            click.echo(render_rows([{k: r[k] for k in ("provider", "tier", "rental_usd_per_gpu_hour",
+                                                         "breakeven_months")} for r in breakeven.rows], "table"))
     elif fmt == "json":
-        click.echo(to_json_with({"headline": result.headline(), "notes": result.notes},
+        click.echo(to_json_with({"headline": result.headline(), "notes": result.notes}
+                                | ({"breakeven": breakeven.to_dict()} if breakeven is not None else {}),
                                 {"scenarios": frame_records_json(frame)}))
     elif fmt == "csv":  # streamed in chunks: a million-row grid is never one string in memory
         frame.to_csv(click.get_text_stream("stdout"), index=False, lineterminator="\n", chunksize=50_000)
@@ -163,6 +189,17 @@ def compare(scenarios, datasets, tokens, model, gpu, provider, report_path, tabl
         click.echo(render_rows(frame.to_dict("records"), fmt))
     if path:
         click.echo(f"report: {path}", err=True)
+
+
+def _owned_breakeven(gpu, provider, catalogs, overrides):
+    """With --provider owned: the owned $/GPU-hour and break-even months vs every rental price of the GPU."""
+    if (provider or "").lower() != "owned":
+        return None
+    from estimator.catalog.loader import load_catalog
+    from estimator.plan.givens import DEFAULT_GPU
+    from estimator.plan.ownership import rent_vs_buy
+
+    return rent_vs_buy(gpu or DEFAULT_GPU, load_catalog(list(catalogs)), overrides=overrides)
 
 
 @cli.command()
@@ -226,7 +263,8 @@ catalog.command("models")(_list("models", ["id", "name", "params", "active_param
                                              "methods", "as_of"]))
 catalog.command("hardware")(_list("hardware", ["id", "name", "generation", "memory_gb", "tdp_w", "as_of"]))
 catalog.command("prices")(_list("gpu_prices", ["provider", "gpu", "tier", "usd_per_gpu_hour", "instance", "as_of"]))
-catalog.command("apis")(_list("apis", ["model", "provider", "training_usd_per_1m_tokens", "max_example_tokens", "as_of"]))
+catalog.command("apis")(_list("apis", ["id", "model", "provider", "method", "billing", "training_usd_per_1m_tokens",
+                                         "training_usd_per_hour", "as_of"]))
 catalog.command("energy")(_list("energy", ["id", "default", "electricity_usd_per_kwh", "grid_kgco2_per_kwh", "pue",
                                              "as_of"]))
 catalog.command("assumptions")(_list("assumptions", ["key", "unit", "rules", "description"]))
@@ -268,6 +306,11 @@ def validate_catalog(files) -> None:
 
 def _register_count() -> None:
     from estimator.cli.count import count  # its own module: the counter's many options
+    from estimator.cli.plan import plan
+    from estimator.cli.serve import serve
+
+    cli.add_command(plan)
+    cli.add_command(serve)
 
     cli.add_command(count)
     from estimator.cli.fit import fit  # what fits on one GPU

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from estimator.plan.engine import Given, Origin, evaluate
@@ -11,17 +13,19 @@ from estimator.plan.stacking import number_given, override_column, stack
 from estimator.rules import REGISTRY
 
 
-def _api_givens(cat, spec) -> dict[str, Given]:
-    api = cat.api_for(spec.id)
-    src = f"{api.source} (as of {api.as_of}; {cat.origin('apis', spec.id)})"
-    where = (Origin("apis", api.model, api.source, api.as_of),)
+def _api_givens(cat, spec, model, hours_given: bool = False) -> tuple[dict[str, Given], list[str]]:
+    """The service's billing and serving prices (plan/hosted.py) and its per-example token limit."""
+    from estimator.plan.hosted import resolve_service, service_givens
+
+    _, api = resolve_service(model if isinstance(model, str) else spec.id, cat)
+    src = f"{api.source} (as of {api.as_of}; {cat.origin('apis', api.id)})"
+    where = (Origin("apis", api.id, api.source, api.as_of),)
     cap = api.max_example_tokens
-    return {
-        "training_usd_per_1m_tokens": Given(api.training_usd_per_1m_tokens, "USD/1M tokens", src, "catalog",
-                                            f"{api.model} training price", where),
-        "max_example_tokens": Given(float(cap) if cap else np.inf, "tokens", src, "catalog",
-                                    f"{api.model} per-example token limit" if cap else "no per-example limit", where),
-    }
+    given, warnings = service_givens(api, cat, hours_given)
+    given = {k: replace(v, origins=where) if v.kind == "catalog" else v for k, v in given.items()}
+    given["max_example_tokens"] = Given(float(cap) if cap else np.inf, "tokens", src, "catalog",
+                                        f"{api.id} per-example token limit" if cap else "no per-example limit", where)
+    return given, warnings
 
 
 def api_part(res, index: np.ndarray) -> Part:
@@ -30,12 +34,12 @@ def api_part(res, index: np.ndarray) -> Part:
     given = common_givens(res, rows, index)
     codes = res.model_codes[index]
     distinct = sorted(set(codes.tolist()))
-    given |= stack([_api_givens(cat, res.specs[c]) for c in distinct], np.searchsorted(distinct, codes))
+    models = res.rows.text["model"][0]
+    per = {c: _api_givens(cat, res.specs[c], models[c], "training_hours" in rows.overrides) for c in distinct}
+    given |= stack([per[c][0] for c in distinct], np.searchsorted(distinct, codes))
     for j, c in enumerate(codes):
-        api = cat.api_for(res.specs[c].id)
         i = index[j]
-        if api.availability:
-            res.warnings.add(np.array([i]), [f"Hosted fine-tuning of {api.model} may not be open to you: {api.availability}"])
+        res.warnings.add(np.array([i]), per[c][1])
         ignored = [f for f, v in (("gpu", rows.column("gpu")[j]), ("gpus", rows.numbers["gpus"][j]),
                                   ("provider", rows.column("provider")[j]),
                                   ("deadline", rows.numbers["deadline_hours"][j]))

@@ -24,7 +24,8 @@ FRAME_COLUMNS = ["name", "method", "model", "gpu", "provider", "tier", "gpus", "
                  "memory_per_gpu_gb", "mfu", "wall_clock_hours", "wall_clock_days", "gpu_hours",
                  "price_usd_per_gpu_hour", "cost_usd", "energy_kwh", "co2_kg", "billed_tokens",
                  "wall_clock_hours_p10", "wall_clock_hours_p90", "gpu_hours_p10", "gpu_hours_p90", "cost_usd_p10",
-                 "cost_usd_p90", "warnings"]
+                 "cost_usd_p90", "epochs", "serving_usd", "tco_usd", "serving_basis", "service", "service_source", "source", "warnings"]
+HOSTED_PROVIDERS = ("openai", "google-vertex", "aws-bedrock", "together", "fireworks", "mistral", "azure")
 
 
 @dataclass
@@ -38,6 +39,8 @@ class Comparison:
     source: str | None = None
     profile: Any = None  # DatasetProfile of the dataset, when the tokens came from one
     catalog: Any = None  # the Catalog the estimates were computed with (the report takes prices and sources from it)
+    serving: list[dict[str, Any]] | None = None  # per scenario: serving_usd over the horizon, basis, tco_usd (plan/tco.py)
+    traffic: Any = None  # plan.tco.Traffic the serving figures assume
 
     def __post_init__(self) -> None:
         if self.profile is None:
@@ -56,7 +59,10 @@ class Comparison:
             d["warnings"] = "; ".join(d.get("warnings") or [])
             d["fits"] = True
             d["wall_clock_hours"] = e.values.get("wall_clock_hours")
+            d["epochs"] = None if e.method == "pretrain" else e.values.get("epochs")
             rows.append({c: d.get(c) for c in FRAME_COLUMNS})
+        for row, serving in zip(rows, self.serving or []):
+            row |= {k: v for k, v in serving.items() if k in FRAME_COLUMNS}
         frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
         if self.grid is not None and len(self.grid):
             g = self.grid
@@ -103,15 +109,18 @@ def _finite(x: Any) -> bool:
 
 
 def default_scenarios(model: str | None, tokens: Any, dataset: Any, gpu: str | None, provider: str | None,
-                      cat: Catalog, overrides: dict[str, Any] | None = None) -> tuple[list[dict[str, Any]], list[str]]:
-    """Scratch (compute-optimal and at the data's tokens), full, LoRA, QLoRA, hosted API."""
+                      cat: Catalog, overrides: dict[str, Any] | None = None, *, epochs: Any = None,
+                      tier: str = "on_demand", gpus: int | None = None) -> tuple[list[dict[str, Any]], list[str]]:
+    """Scratch (compute-optimal and at the data's tokens), full, LoRA, QLoRA, hosted services. Fine-tuning and
+    hosted routes share one epoch count (default 3); pretraining takes none."""
     spec = cat.model(model or DEFAULT_MODEL)
     data = {"tokens": tokens} if tokens is not None else {"dataset": dataset}
     notes = []
     if spec.api_only:
         notes.append(f"{spec.id} is API-only: only the hosted route applies")
         return [{"name": f"Hosted API ({spec.id})", "method": "api", "model": spec.id, **data}], notes
-    common = {"model": spec.id, "gpu": gpu or DEFAULT_GPU, "provider": provider}
+    common = {"model": spec.id, "gpu": gpu or DEFAULT_GPU, "provider": provider, "tier": tier}
+    tune = {"epochs": epochs if epochs is not None else 3} | ({"gpus": gpus} if gpus is not None else {})
     from estimator.plan.assumptions import facts_needed, lookup
 
     table = cat.assumption("tokens_per_param_optimal")
@@ -124,17 +133,33 @@ def default_scenarios(model: str | None, tokens: Any, dataset: Any, gpu: str | N
          "deadline": PRETRAIN_DEADLINE, **common},
         {"name": "Pretrain from scratch (dataset tokens)", "method": "pretrain", "deadline": PRETRAIN_DEADLINE,
          "epochs": 1, **data, **common},
-        {"name": "Full fine-tuning", "method": "full", **data, **common},
-        {"name": "LoRA", "method": "lora", **data, **common},
-        {"name": "QLoRA", "method": "qlora", **data, **common},
+        {"name": "Full fine-tuning", "method": "full", **data, **common, **tune},
+        {"name": "LoRA", "method": "lora", **data, **common, **tune},
+        {"name": "QLoRA", "method": "qlora", **data, **common, **tune},
     ]
     notes.append(f"pretraining scenarios use the fewest {common['gpu']} GPUs that finish within {PRETRAIN_DEADLINE}; "
                  "fine-tuning scenarios the fewest that fit in memory")
-    if DEFAULT_API_MODEL in cat.apis:
-        out.append({"name": f"Hosted API ({DEFAULT_API_MODEL})", "method": "api", "model": DEFAULT_API_MODEL, **data})
-        notes.append(f"hosted route: OpenAI {DEFAULT_API_MODEL} fine-tuning, the cheapest fine-tunable OpenAI model "
-                     "(a different model, not the same weights)")
+    hosted = hosted_routes(spec.id, cat)
+    for service in hosted:
+        out.append({"name": f"Hosted: {service}", "method": "api", "model": service, **data,
+                    "epochs": tune["epochs"]})
+    if hosted:
+        notes.append("hosted routes: the compared model's own services, and each other provider's default service "
+                     "(a different model where the provider does not offer this one)")
     return out, notes
+
+
+def hosted_routes(model_id: str, cat: Catalog) -> list[str]:
+    """Services billed per token for `model_id`, then one default service per other provider (catalog order)."""
+    own = [a.id for a in cat.apis_for(model_id) if a.billing == "per_token"]
+    seen = {cat.apis[i].provider for i in own}
+    others = []
+    for provider in HOSTED_PROVIDERS:
+        rows = [a for a in cat.apis.values() if a.provider == provider and a.billing == "per_token"]
+        if rows and provider not in seen:
+            others.append(rows[0].id)
+            seen.add(provider)
+    return own + others
 
 
 def load_scenario_file(path: str | Path) -> tuple[dict[str, Any], list[tuple[dict[str, Any], str]], dict[str, list]]:
@@ -165,7 +190,9 @@ def load_scenario_file(path: str | Path) -> tuple[dict[str, Any], list[tuple[dic
 def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: str | None = None,
             gpu: str | None = None, provider: str | None = None, tokens: Any = None,
             catalog: Catalog | Sequence[str] | None = None, overrides: dict[str, Any] | None = None,
-            uncertainty: bool = True, samples: int = 2000, seed: int = 0) -> Comparison:
+            uncertainty: bool = True, samples: int = 2000, seed: int = 0, epochs: Any = None,
+            tier: str = "on_demand", gpus: int | None = None, requests_per_day: Any = 0, input_tokens: Any = 1000,
+            output_tokens: Any = 1000, months: Any = 12, examples: Any = None) -> Comparison:
     """Compare routes. With a scenarios file: its scenarios and grid. Without: the default set for the model.
 
     overrides (--set) apply to every scenario and beat the file's values. In the default set, a route that
@@ -176,6 +203,19 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
     if tokens is not None and dataset:
         raise ConfigurationError("give either tokens or a dataset, not both")
     notes: list[str] = []
+    if examples is not None:  # the dataset stands for a job of this many examples (plan/scaled_dataset.py)
+        if not dataset:
+            raise ConfigurationError("--examples scales a dataset: give --dataset too")
+        from estimator.plan.scaled_dataset import scaled_dataset
+        from estimator.units import parse_number
+
+        n = parse_number(examples)
+        dataset = scaled_dataset(dataset, model or DEFAULT_MODEL, n, cat)
+        scale_note = (f"dataset scaled to {n:,.0f} examples with the same length distribution "
+                     f"({dataset.sample['scaled_from']}); hosted routes use these counts too (approximate for other "
+                     "tokenizers)")
+    else:
+        scale_note = None
     grid_frame = None
     strict = scenarios is not None
     if scenarios is not None:
@@ -196,7 +236,8 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
     else:
         if tokens is None and not dataset:
             raise ConfigurationError("give a dataset or --tokens (or run with no arguments for the bundled example)")
-        items_, notes = default_scenarios(model, tokens, dataset, gpu, provider, cat, overrides)
+        items_, notes = default_scenarios(model, tokens, dataset, gpu, provider, cat, overrides, epochs=epochs,
+                                          tier=tier, gpus=gpus)
         built = [(s | dict(overrides or {}), "default scenarios") for s in items_]
     parsed = []
     for values, where in built:
@@ -220,6 +261,26 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
         ests.append(e)
     if not ests and grid_frame is None:
         raise ConfigurationError("no scenario could be estimated: " + "; ".join(notes))
+    if scale_note:
+        notes.insert(0, scale_note)
+    if not strict:  # a scratch run on a fine-tuning-sized dataset is not a route: drop it, say why
+        small = [i for i, (s, e) in enumerate(zip(scens, ests)) if e.method == "pretrain"
+                 and e.values.get("tokens_vs_optimal", 1) < 0.5]
+        for i in reversed(small):
+            notes.append(f"{scens[i].name}: left out: its {ests[i].values['train_tokens']:.3g} tokens are "
+                         f"{ests[i].values['tokens_vs_optimal']:.2g}× the compute-optimal count, far too few to "
+                         "pretrain on")
+            del scens[i], ests[i]
+    from estimator.plan.tco import Traffic, breakeven_notes, serving_for
+    from estimator.units import parse_number
+
+    traffic = Traffic(*(parse_number(x) for x in (requests_per_day or 0, input_tokens, output_tokens, months)))
+    serving = serving_for(scens, ests, traffic, cat, overrides)
+    notes.append(f"serving over {traffic.months:g} months at {traffic.requests_per_day:,.0f} requests/day "
+                 f"({traffic.input_tokens:,.0f} input + {traffic.output_tokens:,.0f} output tokens each); own-GPU "
+                 "routes keep their replicas on all the time; TCO = training + serving"
+                 + ("" if traffic.requests_per_day else ": give --requests-per-day for your traffic"))
+    notes += breakeven_notes(scens, ests, traffic, cat)
     for e in ests:  # a hosted route that may not be open to you is a headline fact, not a footnote
         notes += [w for w in e.warnings if e.method == "api" and "closed to new users" in w and w not in notes]
     short = [s.name or e.method for s, e in zip(scens, ests) if e.method != "api"
@@ -227,4 +288,5 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
     if short:
         notes.append(f"{', '.join(short)} take under an hour of training compute; loading the model, evaluation and "
                      "checkpointing add minutes to any real job and are not in these figures")
-    return Comparison(scens, ests, grid_frame, notes, str(scenarios) if scenarios else None, catalog=cat)
+    return Comparison(scens, ests, grid_frame, notes, str(scenarios) if scenarios else None, catalog=cat,
+                      serving=serving, traffic=traffic)

@@ -156,8 +156,14 @@ def hardware_givens(hw: Hardware, origin: str, dtype: str) -> dict[str, Given]:
 OWNED = "owned"
 
 
-def owned_givens(hw: Hardware) -> dict[str, Given]:
-    """Owned GPUs: no rental price; the cost rule needs a purchase price (catalog, or --set purchase_usd_per_gpu)."""
+def owned_givens(hw: Hardware, cat: Catalog | None = None) -> dict[str, Given]:
+    """Owned GPUs: no rental price; the owned-cost rules need a purchase price (capex table, the hardware entry, or
+    --set purchase_usd_per_gpu)."""
+    row = cat.capex_for(hw.id) if cat is not None else None
+    if row is not None:
+        return {"purchase_usd_per_gpu": Given(row.usd_per_gpu, "USD", f"{row.source} (as of {row.as_of})", "catalog",
+                                              f"capex {row.id}: {row.system}",
+                                              (Origin("capex", row.id, row.source, row.as_of),))}
     if hw.purchase_usd is None:
         return {"purchase_usd_per_gpu": Given(float("nan"), "USD", f"{hw.id} has no purchase price", "catalog",
                                               f"{hw.id}.purchase_usd (not listed)")}

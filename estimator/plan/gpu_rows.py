@@ -62,7 +62,7 @@ def gpu_part(res, index: np.ndarray, extra_targets: tuple[str, ...] = ()) -> Par
 
     def price(g, p, t):
         if str(p or "").lower() == OWNED:
-            return owned_givens(cat.gpu(g)) | {"listed_usd_per_gpu_hour": Given(np.nan, "USD/GPU-hour", "owned GPUs")}, []
+            return owned_givens(cat.gpu(g), cat) | {"listed_usd_per_gpu_hour": Given(np.nan, "USD/GPU-hour", "owned GPUs")}, []
         listed, warns = price_givens(cat, cat.gpu(g).id, p, t)
         return listed | {"purchase_usd_per_gpu": Given(np.nan, "USD", "rented GPUs")}, warns
 
@@ -108,8 +108,8 @@ def _owned_checks(res, index, rows, owned, given) -> None:
         if res.errors[index[j]] is None:
             hw = res.cat.gpu(gpus[j]).id
             res.errors[index[j]] = ConfigurationError(
-                f"owned {hw} needs a purchase price: --set purchase_usd_per_gpu=N, or add purchase_usd to the "
-                f"{hw} hardware entry with --catalog")
+                f"owned {hw} needs a purchase price: --set purchase_usd_per_gpu=N, or add a capex row for {hw} "
+                f"with --catalog")
     tiers, tier_codes = rows.text["tier"]
     for c, tier in enumerate(tiers):
         if tier != "on_demand":

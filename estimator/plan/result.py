@@ -154,6 +154,8 @@ class Estimate:
 
 def _tidy(value: Any) -> Any:
     """Raw numbers without float noise (0.8999999999999999 -> 0.9); whole counts as int."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:  # a rule's np.where on scalars returns a 0-d array
+        value = value.item()
     if isinstance(value, (float, np.floating)) and math.isfinite(value):
         value = float(f"{float(value):.12g}")
     return value

@@ -43,6 +43,25 @@ def human_rows(frame) -> list[dict[str, str]]:
     return rows
 
 
+def serving_rows(frame, months: float) -> list[dict[str, str]]:
+    """Training + serving per route (compare with plan/tco.py figures): epochs, both costs, TCO, price source."""
+    rows = []
+    for r in frame.to_dict("records"):
+        if "serving_usd" not in r:
+            continue
+        name = str(r.get("name"))
+        epochs = r.get("epochs")
+        rows.append({
+            "scenario": name if len(name) <= 40 else name[:39] + "…",
+            "epochs": "" if epochs is None or epochs != epochs else f"{epochs:g}",
+            "training": _num(r.get("cost_usd"), usd),
+            f"serving {months:g} mo": _num(r.get("serving_usd"), usd),
+            "TCO": _num(r.get("tco_usd"), usd),
+            "price source": r.get("source") or "",
+        })
+    return rows
+
+
 def headline_lines(headline: dict[str, Any]) -> list[str]:
     out = []
     if "cheapest" in headline:

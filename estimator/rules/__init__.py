@@ -3,7 +3,17 @@
 Importing this package registers every rule in `REGISTRY`.
 """
 
-from estimator.rules import api_billing, compute, cost, dataset, memory, throughput  # noqa: F401  (registration)
+from estimator.rules import (  # noqa: F401  (registration)
+    api_billing,
+    compute,
+    cost,
+    dataset,
+    memory,
+    owned,
+    scaling,
+    serving,
+    throughput,
+)
 from estimator.rules.base import REGISTRY
 
 __all__ = ["REGISTRY"]

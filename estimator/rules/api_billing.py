@@ -1,4 +1,5 @@
-"""Hosted fine-tuning billing (OpenAI): billed tokens, default epochs, dollars."""
+"""Hosted fine-tuning billing: billed tokens, default epochs, training dollars (per token or per hour) and the
+monthly cost of serving the tuned model (per-token prices, hourly hosting, provisioned throughput, storage)."""
 
 from __future__ import annotations
 
@@ -59,6 +60,55 @@ def billed_tokens(billed_tokens_per_epoch, epochs):
 
 
 @rule(unit="USD", formula="billed tokens / 1e6 × training price per 1M tokens",
-      source="OpenAI fine-tuning guide: 100,000 tokens × 3 epochs on gpt-4o-mini ≈ $0.90")
-def api_cost_usd(billed_tokens, training_usd_per_1m_tokens):
+      source="OpenAI fine-tuning guide: 100,000 tokens × 3 epochs on gpt-4o-mini ≈ $0.90; Together AI and Fireworks "
+             "pricing docs (tokens × epochs × rate)")
+def api_token_training_usd(billed_tokens, training_usd_per_1m_tokens):
     return billed_tokens / 1e6 * training_usd_per_1m_tokens
+
+
+@rule(unit="USD", formula="training hours × price per training hour",
+      source="OpenAI help center 11323177 (RFT: $100 per hour of core training time, prorated to the second); "
+             "Azure OpenAI fine-tuning cost management (RFT: time × hourly training cost)")
+def api_hourly_training_usd(training_hours, training_usd_per_hour):
+    return training_hours * training_usd_per_hour
+
+
+@rule(unit="USD", formula="max(minimum fee per job, per-token cost if billed per token else per-hour cost)",
+      source="service's billing model (apis table 'billing'); Mistral docs: minimum fee of $4 per fine-tuning job")
+def api_cost_usd(api_billing, api_token_training_usd, api_hourly_training_usd, min_job_usd):
+    import numpy as np
+
+    per_token = np.asarray(api_billing, dtype=object) == "per_token"
+    return np.maximum(np.where(per_token, api_token_training_usd, api_hourly_training_usd), min_job_usd)
+
+
+HOURS_PER_MONTH = 730.5  # 8766 h a year / 12 (365.25 days)
+
+
+@rule(unit="USD/month", formula="input tokens/month / 1e6 × input price + output tokens/month / 1e6 × output price "
+      "(0 when the service serves through provisioned capacity)",
+      source="per-token inference prices of the tuned model (apis table); Fireworks pricing: LoRA served at the base "
+             "model's rate; Vertex AI: tuned Gemini served at base-model rates")
+def api_token_serving_usd_per_month(api_serving, monthly_input_tokens, monthly_output_tokens,
+                                    serving_input_usd_per_1m_tokens, serving_output_usd_per_1m_tokens):
+    import numpy as np
+
+    with np.errstate(invalid="ignore"):
+        tokens = (np.where(monthly_input_tokens > 0, monthly_input_tokens * serving_input_usd_per_1m_tokens, 0.0)
+                  + np.where(monthly_output_tokens > 0, monthly_output_tokens * serving_output_usd_per_1m_tokens, 0.0))
+    return np.where(np.asarray(api_serving, dtype=object) == "provisioned_throughput", 0.0, tokens / 1e6)
+
+
+@rule(unit="USD/month", formula="(hosting $/h + provisioned $/h × units) × 730.5 h + storage $/month",
+      source="Azure OpenAI cost guide: $1.70/hour hosting for a deployed fine-tuned model, accrued every hour; AWS "
+             "Bedrock user guide: a customized model is served only through hourly Provisioned Throughput; Mistral "
+             "docs: $2 monthly storage per fine-tuned model")
+def api_fixed_serving_usd_per_month(hosting_usd_per_hour, provisioned_usd_per_hour, provisioned_units,
+                                    storage_usd_per_month):
+    return (hosting_usd_per_hour + provisioned_usd_per_hour * provisioned_units) * HOURS_PER_MONTH + storage_usd_per_month
+
+
+@rule(unit="USD/month", formula="token charges + hosting, provisioned capacity and storage",
+      source="sum of the two rules above")
+def api_serving_usd_per_month(api_token_serving_usd_per_month, api_fixed_serving_usd_per_month):
+    return api_token_serving_usd_per_month + api_fixed_serving_usd_per_month

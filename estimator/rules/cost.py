@@ -50,12 +50,3 @@ def co2_kg(energy_kwh, grid_kgco2_per_kwh):
       source="energy table (electricity price)")
 def energy_cost_usd(energy_kwh, electricity_usd_per_kwh):
     return energy_kwh * electricity_usd_per_kwh
-
-
-@rule(unit="USD/GPU-hour", formula="owned GPUs: purchase ÷ (amortisation years × 8760 h × utilisation) + TDP × PUE × "
-      "electricity price", source="straight-line depreciation of the purchase price over the hardware's life, plus "
-      "the energy bill (design.md 'Owned hardware'); include your share of servers and network in the purchase price")
-def owned_usd_per_gpu_hour(purchase_usd_per_gpu, amortization_years, owned_utilization, tdp_w, pue,
-                           electricity_usd_per_kwh):
-    return (purchase_usd_per_gpu / (amortization_years * 8760.0 * owned_utilization)
-            + tdp_w / 1000.0 * pue * electricity_usd_per_kwh)

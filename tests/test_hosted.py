@@ -1,0 +1,97 @@
+"""Hosted fine-tuning services beyond OpenAI: billing per token, per training hour, minimum fees; serving bills."""
+
+from __future__ import annotations
+
+import pytest
+
+import estimator
+from estimator.rules.api_billing import api_fixed_serving_usd_per_month, api_token_serving_usd_per_month
+
+
+@pytest.fixture(scope="module")
+def cat():
+    return estimator.load_catalog()
+
+
+def test_apis_are_keyed_by_service_and_api_for_keeps_working(cat):
+    assert "openai/gpt-4o-mini" in cat.apis and cat.api_for("gpt-4o-mini").id == "openai/gpt-4o-mini"
+    providers = {a.provider for a in cat.apis.values()}
+    assert {"openai", "azure", "google-vertex", "aws-bedrock", "together", "fireworks", "mistral"} <= providers
+    assert {a.id for a in cat.apis_for("llama-3.1-8b")} >= {"together/llama-3.1-8b-lora", "fireworks/llama-3.1-8b"}
+    for api in cat.apis.values():
+        assert api.source and api.as_of
+
+
+def test_per_token_service_by_id():
+    """Together AI: tokens × epochs × rate; 1M tokens × 3 epochs × $0.48/1M (SFT LoRA up to 16B) = $1.44."""
+    e = estimator.estimate(method="api", model="together/llama-3.1-8b-lora", tokens=1e6, epochs=3)
+    assert e.cost_usd == pytest.approx(1.44)
+
+
+def test_reinforcement_fine_tuning_bills_training_hours():
+    """OpenAI help center 11323177: RFT $100 per hour of core training time; 2.5 h = $250."""
+    e = estimator.estimate(method="api", model="openai/o4-mini-rft", tokens=1e6, epochs=1,
+                           overrides={"training_hours": 2.5})
+    assert e.cost_usd == pytest.approx(250.0)
+    e = estimator.estimate(method="api", model="openai/o4-mini-rft", tokens=1e6, epochs=1)
+    assert any("training_hours" in w for w in e.warnings)
+
+
+def test_mistral_minimum_fee_per_job():
+    """docs.mistral.ai: every fine-tuning job has a minimum fee of $4 (10k tokens × 1 epoch × $2/1M = $0.02)."""
+    e = estimator.estimate(method="api", model="mistral/mistral-7b", tokens=1e4, epochs=1)
+    assert e.cost_usd == pytest.approx(4.0)
+
+
+def test_azure_hosting_example():
+    """Azure OpenAI cost guide, o4-mini: 20M input × $1.10 + 40M output × $4.40 = $198 of tokens; hosting $1.70/h
+    (the guide multiplies by 720 h; our month is 730.5 h = 8766 / 12)."""
+    tokens = api_token_serving_usd_per_month("fine_tuned_price", 20e6, 40e6, 1.10, 4.40)
+    assert tokens == pytest.approx(198.0)
+    assert api_fixed_serving_usd_per_month(1.70, 0.0, 1.0, 0.0) == pytest.approx(1.70 * 730.5)
+
+
+def test_provisioned_serving_charges_no_tokens():
+    assert api_token_serving_usd_per_month("provisioned_throughput", 1e9, 1e9, 1.0, 1.0) == 0.0
+    assert api_fixed_serving_usd_per_month(0.0, 20.0, 2.0, 1.95) == pytest.approx(20 * 2 * 730.5 + 1.95)
+
+
+def test_compare_with_a_dataset_shows_hosted_services_with_training_serving_and_source(tmp_path):
+    """Issue 11: at least four hosted fine-tuning services beside the GPU routes, each with training and 12-month
+    serving cost and a source."""
+    import json
+
+    f = tmp_path / "chat.jsonl"
+    f.write_text("\n".join(json.dumps({"messages": [{"role": "user", "content": f"question {i} " * 30},
+                                                     {"role": "assistant", "content": f"answer {i} " * 60}]})
+                           for i in range(200)) + "\n")
+    c = estimator.compare(dataset=str(f), model="llama-3.1-8b", uncertainty=False)
+    frame = c.to_frame()
+    hosted = frame[frame["method"] == "api"]
+    complete = hosted[hosted["cost_usd"].notna() & hosted["serving_usd"].notna() & hosted["source"].astype(bool)]
+    assert len(complete) >= 4 and len({s.split("/")[0] for s in complete["service"]}) >= 4
+    assert {"full", "lora", "qlora"} <= set(frame["method"])
+    assert (hosted["epochs"] == 3).all() and frame.loc[frame["method"] == "lora", "epochs"].item() == 3
+    mistral = frame[frame["service"] == "mistral/mistral-7b"].iloc[0]
+    assert mistral["serving_usd"] == pytest.approx(12 * 2.00)  # $2 storage a month, no traffic
+    lora = frame[frame["method"] == "lora"].iloc[0]
+    assert lora["tco_usd"] == pytest.approx(lora["cost_usd"] + lora["serving_usd"])
+
+
+def test_examples_scales_the_dataset_like_a_sample():
+    """--examples 50k: the bundled example (counted once) stands for 50,000 examples of the same lengths, so the
+    LoRA run's tokens per epoch are 50,000 / counted examples × the counted tokens."""
+    from estimator.examples import example_dataset
+    from estimator.plan.dataset_tokens import tokenizer_settings
+    from estimator.tokens import count_tokens
+
+    cat = estimator.load_catalog()
+    spec = cat.model("llama-3.1-8b")
+    s, _ = tokenizer_settings(spec, "lora")
+    counted = count_tokens([str(example_dataset())], encoding=s["encoding"], factor=s["factor"],
+                           approximate=s["approximate"], chat_format=s["chat_format"], context=spec.context)
+    c = estimator.compare(dataset=[str(example_dataset())], model="llama-3.1-8b", examples="50k", uncertainty=False)
+    api = next(e for e in c.estimates if e.method == "api" and e.scenario.model == "openai/gpt-4o-mini")
+    assert api.values["billed_tokens_per_epoch"] == pytest.approx(counted.total_tokens * 50_000 / counted.examples,
+                                                                  rel=1e-6)
+    assert any("scaled to 50,000 examples" in n for n in c.notes)
