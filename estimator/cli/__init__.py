@@ -138,7 +138,7 @@ def compare(scenarios, datasets, tokens, model, gpu, provider, report_path, tabl
     arguments at all: the bundled example dataset, written to reports/comparison.html.
     """
     from estimator.plan.comparison import compare as run_compare
-    from estimator.present.render import frame_records_json, render_rows, to_json_with
+    from estimator.present.render import frame_records_json, render_rows, to_json_with, write_frame_csv
     from estimator.present.tables import headline_lines, human_rows
 
     no_args = not (scenarios or datasets or tokens or model)
@@ -183,8 +183,8 @@ def compare(scenarios, datasets, tokens, model, gpu, provider, report_path, tabl
         click.echo(to_json_with({"headline": result.headline(), "notes": result.notes}
                                 | ({"breakeven": breakeven.to_dict()} if breakeven is not None else {}),
                                 {"scenarios": frame_records_json(frame)}))
-    elif fmt == "csv":  # streamed in chunks: a million-row grid is never one string in memory
-        frame.to_csv(click.get_text_stream("stdout"), index=False, lineterminator="\n", chunksize=50_000)
+    elif fmt == "csv":  # streamed: a million-row grid is never one string in memory
+        write_frame_csv(frame, click.get_text_stream("stdout"))
     else:
         click.echo(render_rows(frame.to_dict("records"), fmt))
     if path:

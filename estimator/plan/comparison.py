@@ -66,8 +66,8 @@ class Comparison:
         frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
         if self.grid is not None and len(self.grid):
             g = self.grid
-            frame = pd.concat([frame, g[[c for c in g.columns if c in FRAME_COLUMNS or c not in frame.columns]]],
-                              ignore_index=True)
+            g = g[[c for c in g.columns if c in FRAME_COLUMNS or c not in frame.columns]]
+            frame = pd.concat([frame, g], ignore_index=True) if rows else g  # a grid alone is not copied
         return frame
 
     def headline(self) -> dict[str, Any]:

@@ -135,11 +135,12 @@ def evaluate_grid(base: dict[str, Any], grid: dict[str, list[Any]], cat: Catalog
     from estimator.plan.resolution import resolve
 
     rows = grid_rows(base, grid, cat, max_rows)
-    return frame_of(resolve(rows, cat), list(grid))
+    return frame_of(resolve(rows, cat), list(grid), release=True)
 
 
-def frame_of(res, varied: list[str]):
-    """A resolution as a DataFrame (one row per scenario row)."""
+def frame_of(res, varied: list[str], release: bool = False):
+    """A resolution as a DataFrame (one row per scenario row). release: drop the resolution's other columns as
+    soon as the table's are taken (a million-row grid holds ~100 quantities)."""
     import pandas as pd
 
     from estimator.plan.checks import fits as fits_in_memory
@@ -171,6 +172,10 @@ def frame_of(res, varied: list[str]):
             fits[part.index] = np.broadcast_to(fits_in_memory(part.ev.values), part.index.shape)
     fits &= np.array([e is None for e in res.errors])
     data["fits"] = fits
+    if release:
+        for part in res.parts:
+            part.ev.values.clear()
+            part.ev.steps.clear()
     frame = pd.DataFrame(data)
     frame.loc[~fits, list(NOT_FITTING)] = np.nan
     frame["error"] = [None if e is None else str(e) for e in res.errors]

@@ -130,3 +130,24 @@ def write_frame(frame, path: str, sheet: str = "estimates") -> str:
         frame.to_excel(buf, index=False, sheet_name=sheet)
         return str(write_bytes_atomic(path, buf.getvalue()))
     raise ConfigurationError(f"{path}: write tables as .csv, .json or .xlsx")
+
+
+def write_frame_csv(frame, stream) -> None:
+    """Stream a (possibly million-row) table as CSV: Arrow's C++ writer when pyarrow is installed (the 'formats'
+    extra; ~10× faster), else pandas in chunks. Missing values are empty cells either way."""
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+    except ImportError:
+        frame.to_csv(stream, index=False, lineterminator="\n", chunksize=50_000)
+        return
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    sink = stream.buffer if hasattr(stream, "buffer") else None
+    if sink is None:  # a text-only stream (tests): render to bytes, then decode
+        buf = pa.BufferOutputStream()
+        pacsv.write_csv(table, buf)
+        stream.write(buf.getvalue().to_pybytes().decode("utf-8"))
+        return
+    stream.flush()
+    pacsv.write_csv(table, sink)
+    sink.flush()
