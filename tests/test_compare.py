@@ -124,3 +124,16 @@ def test_compare_writes_its_table_as_excel_csv_and_json(tmp_path):
     js = pd.read_json(tmp_path / "t.json")
     assert list(xl["name"]) == list(csv["name"]) == list(js["name"])
     assert xl["cost_usd"].tolist() == pytest.approx(csv["cost_usd"].tolist())
+
+
+def test_grid_headline_breaks_time_ties_by_cost(tmp_path):
+    """Issue 11: providers differ only in price, so every row takes the same time; the fastest is the cheapest."""
+    f = tmp_path / "g.yaml"
+    f.write_text("defaults: {method: lora, model: llama-3.1-8b, tokens: 50M, gpu: h100-sxm}\n"
+                 "grid: {provider: [aws, lambda, runpod]}\n", encoding="utf-8")
+    c = estimator.compare(scenarios=f, uncertainty=False)
+    g = c.grid
+    assert g["wall_clock_days"].nunique() == 1 and g["cost_usd"].nunique() >= 2
+    fastest = c.headline()["fastest_on_gpus"]
+    assert fastest["cost_usd"] == g["cost_usd"].min()
+    assert fastest["name"] == g.loc[g["cost_usd"].idxmin(), "name"]

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from estimator.catalog.loader import Catalog
 from estimator.catalog.yamlio import line_of, load_yaml
 from estimator.errors import ConfigurationError, EstimatorError
@@ -80,16 +82,26 @@ class Comparison:
         if self.grid is not None and len(self.grid):
             g = self.grid[self.grid["fits"].astype(bool)]
             if "tokens_vs_optimal" in g.columns:
-                g = g[~(g["tokens_vs_optimal"] < 0.5)]
-            options += [{"name": r["name"], "cost_usd": r.get("cost_usd"), "wall_clock_days": r.get("wall_clock_days")}
-                        for r in g.to_dict("records")]
+                g = g[~((g["method"] == "pretrain") & (g["tokens_vs_optimal"] < 0.5))]
+            g = g[np.isfinite(g["cost_usd"].astype(float))]
+            if len(g):  # only the grid's own cheapest and fastest rows can win (no per-row Python)
+                cost, days = g["cost_usd"].astype(float).to_numpy(), g["wall_clock_days"].astype(float).to_numpy()
+                picks = {int(np.lexsort((days, cost))[0])}
+                if np.isfinite(days).any():
+                    near = np.flatnonzero(days <= np.nanmin(days) * (1 + 1e-3))
+                    picks.add(int(near[np.lexsort((days[near], cost[near]))[0]]))
+                options += [{"name": g["name"].iloc[k], "cost_usd": float(cost[k]), "wall_clock_days": float(days[k])}
+                            for k in sorted(picks)]
         out: dict[str, Any] = {}
         priced = [o for o in options if _finite(o["cost_usd"])]
         if priced:
-            out["cheapest"] = min(priced, key=lambda o: o["cost_usd"])
+            out["cheapest"] = min(priced, key=lambda o: (o["cost_usd"], o["wall_clock_days"] or 0.0))  # ties: faster
             timed = [o for o in priced if _finite(o["wall_clock_days"])]
             if timed:
-                out["fastest_on_gpus"] = min(timed, key=lambda o: o["wall_clock_days"])
+                # equal times (to 0.1%) go to the cheaper route: a faster-by-rounding $47 row never beats a $12 one
+                quickest = min(o["wall_clock_days"] for o in timed)
+                tied = [o for o in timed if o["wall_clock_days"] <= quickest * (1 + 1e-3)]
+                out["fastest_on_gpus"] = min(tied, key=lambda o: (o["cost_usd"], o["wall_clock_days"]))
         scratch = [(n, e) for n, e in named if e.method == "pretrain"]
         tuned = [(n, e) for n, e in named if e.method != "pretrain"]
         ratios = []

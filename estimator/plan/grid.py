@@ -176,6 +176,7 @@ def frame_of(res, varied: list[str], release: bool = False):
         for part in res.parts:
             part.ev.values.clear()
             part.ev.steps.clear()
+    data["tokens_vs_optimal"] = np.where(data["method"] == "pretrain", data["tokens_vs_optimal"], np.nan)
     frame = pd.DataFrame(data)
     frame.loc[~fits, list(NOT_FITTING)] = np.nan
     frame["error"] = [None if e is None else str(e) for e in res.errors]

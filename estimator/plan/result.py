@@ -60,7 +60,8 @@ class Estimate:
         for key in ("tokens", "epochs", "train_tokens", *HEADLINE, "gpu_days", "wall_clock_days", "hardware_flops",
                     "mfu", "steady_state_hours", "goodput", "price_usd_per_gpu_hour", "trainable_params", "billed_tokens",
                     "training_usd_per_1m_tokens", "compute_optimal_tokens", "tokens_vs_optimal"):
-            if key in self.values:
+            if key in self.values and (self.method == "pretrain" or key not in ("compute_optimal_tokens",
+                                                                                 "tokens_vs_optimal")):
                 out[key] = self.values[key]
         for key in HEADLINE:
             out.setdefault(key, None)
