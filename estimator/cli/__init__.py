@@ -184,7 +184,7 @@ def compare(scenarios, datasets, tokens, model, gpu, provider, report_path, tabl
                                 | ({"breakeven": breakeven.to_dict()} if breakeven is not None else {}),
                                 {"scenarios": frame_records_json(frame)}))
     elif fmt == "csv":  # streamed: a million-row grid is never one string in memory
-        write_frame_csv(frame, click.get_text_stream("stdout"))
+        write_frame_csv(frame, sys.stdout)
     else:
         click.echo(render_rows(frame.to_dict("records"), fmt))
     if path:
