@@ -121,7 +121,8 @@ def estimate(method, model, params, layers, hidden, heads, kv_heads, ffn, vocab,
 @click.option("--tier", type=click.Choice(["on_demand", "spot", "reserved", "capacity_block"]), default="on_demand",
               show_default=True, help="Price tier for the own-GPU routes.")
 @click.option("--gpus", type=int, help="GPU count for the fine-tuning routes (default: the fewest that fit).")
-@click.option("--requests-per-day", default="0", show_default=True, help="Traffic the tuned model serves (e.g. 100k).")
+@click.option("--requests-per-day", help="Traffic the tuned model serves (e.g. 100k; default 0, or 10k for the "
+              "no-argument example).")
 @click.option("--input-tokens", default="1000", show_default=True, help="Prompt tokens per served request.")
 @click.option("--output-tokens", default="1000", show_default=True, help="Generated tokens per served request.")
 @click.option("--months", default="12", show_default=True, help="Serving horizon for the TCO.")
@@ -149,9 +150,11 @@ def compare(scenarios, datasets, tokens, model, gpu, provider, report_path, tabl
         dataset = [str(example_dataset())]
         report_path = report_path or "reports/comparison.html"
         examples = examples or "50k"  # a realistic job: the example's lengths at 50,000 examples
+        # ...served at a stated, illustrative traffic (printed above the TCO table and in the report)
+        requests_per_day = requests_per_day or "10k"
     result = run_compare(scenarios, dataset=dataset, model=model, gpu=gpu, provider=provider, tokens=tokens,
                          catalog=list(catalogs), overrides=_parse_sets(sets), epochs=epochs, tier=tier, gpus=gpus,
-                         requests_per_day=requests_per_day, input_tokens=input_tokens, output_tokens=output_tokens,
+                         requests_per_day=requests_per_day or "0", input_tokens=input_tokens, output_tokens=output_tokens,
                          months=months, examples=examples)
     path = None
     if report_path:  # written before printing, so a closed pipe (`| head`) cannot lose it

@@ -298,7 +298,7 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
     short = [s.name or e.method for s, e in zip(scens, ests) if e.method != "api"
              and 0 < e.values.get("wall_clock_hours", float("inf")) < 1]
     if short:
-        notes.append(f"{', '.join(short)} take under an hour of training compute; loading the model, evaluation and "
-                     "checkpointing add minutes to any real job and are not in these figures")
+        notes.append(f"{', '.join(short)} take under an hour; a fixed start-up (model load, first evaluation) is "
+                     "much of that, and it varies most between stacks (see --explain: startup_hours)")
     return Comparison(scens, ests, grid_frame, notes, str(scenarios) if scenarios else None, catalog=cat,
                       serving=serving, traffic=traffic)
