@@ -19,6 +19,10 @@ def sanity_warnings(values: dict[str, Any], scenario: Scenario, hw: Any, context
     """Flags for configurations far outside anything published: the numbers are computed, but say so."""
     out = []
     gpus, tokens = values["gpus"], values["train_tokens"]
+    if values.get("offload") not in (None, "none"):
+        out.append(f"CPU offload ({values['offload']}): the time does not include the PCIe transfers and the CPU "
+                   "optimizer step, which can dominate (ZeRO-Offload reaches 40 TFLOP/s per V100 on a 10B model, about "
+                   "a third of its peak; Ren et al. 2021): read the time and cost as a lower bound")
     if gpus > 10 * LARGEST_CLUSTER:
         out.append(f"{gpus:,.0f} GPUs is over 10× the largest cluster in the reference runs ({LARGEST_CLUSTER:,} H100s "
                    "for Llama 3 405B): communication limits are not modelled at that scale")
