@@ -425,3 +425,17 @@ def test_price_sentence_says_how_the_price_was_chosen(comparison):
                    "that price.")  # lambda.ai/pricing via skypilot-catalog v7, pricing/gpu_prices.yaml
     mine = key_assumptions(compare(model="llama-3.1-8b", tokens="20M", overrides={"price_usd_per_gpu_hour": 5}))[0]
     assert "$5.00 per h100-sxm GPU-hour (set by the user)" in mine
+
+
+def test_report_has_the_training_and_serving_section_the_cli_prints():
+    """Issue 11: the report shows training + serving over the horizon per route, the same rows as the CLI."""
+    from estimator.present.tables import serving_rows
+
+    c = compare(model="llama-3.1-8b", tokens="20M", uncertainty=False, requests_per_day="10k")
+    page = render_report(c, plotlyjs="cdn")
+    part = section(page, "serving")
+    assert "10,000 requests/day" in part and ">nan<" not in part
+    rows = serving_rows(c.to_frame(), 12)
+    assert len(rows) >= 8
+    for row in rows:
+        assert f"<td>{row['TCO']}</td>" in part

@@ -57,7 +57,7 @@ def serving_rows(frame, months: float) -> list[dict[str, str]]:
             "training": _num(r.get("cost_usd"), usd),
             f"serving {months:g} mo": _num(r.get("serving_usd"), usd),
             "TCO": _num(r.get("tco_usd"), usd),
-            "price source": r.get("source") or "",
+            "price source": r.get("source") if isinstance(r.get("source"), str) else "",
         })
     return rows
 

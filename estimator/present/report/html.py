@@ -144,7 +144,22 @@ def report_context(comparison, *, plotlyjs: str = "inline", title: str | None = 
         "stale": sum(r["stale"] for r in sources),
         "chain": [r for r in methods if r["plain"]],
         "rules": [r for r in methods if not r["plain"]],
+        "serving": serving_section(comparison),
     }
+
+
+def serving_section(comparison) -> dict[str, Any] | None:
+    """Training + serving per route over the horizon: the rows `estimator compare` prints (plan/tco.py figures)."""
+    traffic = getattr(comparison, "traffic", None)
+    if not getattr(comparison, "serving", None) or traffic is None:
+        return None
+    from estimator.present.tables import serving_rows
+
+    rows = serving_rows(comparison.to_frame(), traffic.months)
+    notes = [n for n in comparison.notes if n.startswith(("serving over", "self-hosting"))]
+    return {"months": f"{traffic.months:g}", "rows": rows, "columns": list(rows[0]) if rows else [], "notes": notes,
+            "traffic": f"{traffic.requests_per_day:,.0f} requests/day of {traffic.input_tokens:,.0f} input + "
+                       f"{traffic.output_tokens:,.0f} output tokens"}
 
 
 def render_report(comparison, *, plotlyjs: str = "inline", title: str | None = None) -> str:
