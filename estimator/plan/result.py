@@ -10,6 +10,7 @@ import numpy as np
 
 from estimator.plan.engine import Step
 from estimator.plan.scenario import Scenario
+from estimator.plan.traced import fmt
 from estimator.units import co2, hours, usd, with_unit
 
 # Keys of to_dict(), in order (units in Estimate.units).
@@ -108,26 +109,18 @@ class Estimate:
 
     def explain(self) -> str:
         """Every step, dependencies first: value, unit, formula or table row, and source."""
-        lines = [f"{self.method} · {self.model_id}" + (f" · {self.values.get('gpus', '?'):.0f} × {self.gpu_id}"
-                                                          if self.gpu_id else "")]
-        for s in self.steps:
-            lines.append(f"{s.name} = {_fmt(s.value)} {s.unit}".rstrip() + f"   [{s.kind}]")
-            if s.formula:
-                lines.append(f"    formula: {s.formula}")
-            if s.inputs:
-                lines.append("    from: " + ", ".join(f"{i}={_fmt(self.values.get(i))}" for i in s.inputs))
-            lines.append(f"    source: {s.source}")
-        if self.warnings:
-            lines.append("warnings:")
-            lines += [f"  - {w}" for w in self.warnings]
-        return "\n".join(lines)
+        from estimator.plan.traced import explain_steps  # the same text for plans, serving and rent-vs-buy
+
+        title = f"{self.method} · {self.model_id}" + (f" · {self.values.get('gpus', '?'):.0f} × {self.gpu_id}"
+                                                       if self.gpu_id else "")
+        return explain_steps(title, self.steps, self.values, self.warnings)
 
     def summary(self) -> list[tuple[str, str]]:
         """Human-readable headline rows (for the terminal)."""
         v = self.values
         rows = [("method", self.method), ("model", self.model_id)]
         if self.method == "api":
-            rows += [("billed tokens", with_unit(v["billed_tokens"], "tokens")), ("epochs", _fmt(v["epochs"])),
+            rows += [("billed tokens", with_unit(v["billed_tokens"], "tokens")), ("epochs", fmt(v["epochs"])),
                      ("price / 1M training tokens", usd(v["training_usd_per_1m_tokens"])), ("cost", usd(v["cost_usd"]))]
             return rows
         u = self.uncertainty or {}
@@ -160,15 +153,3 @@ def _tidy(value: Any) -> Any:
     if isinstance(value, (float, np.floating)) and math.isfinite(value):
         value = float(f"{float(value):.12g}")
     return value
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        value = value.item()
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return f"{int(value):,}"
-    if isinstance(value, (float, np.floating)):
-        if math.isnan(value) or math.isinf(value):
-            return str(value)
-        return f"{value:.4g}"
-    return str(value)
