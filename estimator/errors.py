@@ -33,3 +33,8 @@ class ConfigurationError(EstimatorError):
 
 class DatasetError(EstimatorError):
     """A dataset cannot be read (missing, binary, empty, wrong format)."""
+
+
+class OutputError(EstimatorError, OSError):
+    """An output cannot be written (read-only directory, parent is a file, a device as target, disk full).
+    Also an OSError, so callers that catch OS errors around a write still do."""

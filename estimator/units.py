@@ -12,7 +12,9 @@ _DURATION = re.compile(r"^\s*([-+]?[0-9]*\.?[0-9]+)\s*(s|sec|seconds?|min|minute
 
 
 def parse_number(text: str | float | int) -> float:
-    """'7B' -> 7e9, '2T' -> 2e12, '300M' -> 3e8, '1.5e9' -> 1.5e9, '100,000' -> 1e5."""
+    """'7B' -> 7e9, '2T' -> 2e12, '300M' -> 3e8, '1.5e9' -> 1.5e9, '100,000' -> 1e5. A boolean is not a number."""
+    if isinstance(text, bool):
+        raise ValueError(f"{str(text).lower()} is a boolean, not a number")
     if isinstance(text, (int, float)):
         return float(text)
     m = _NUMBER.match(str(text).replace(",", "").replace("_", ""))
@@ -22,7 +24,9 @@ def parse_number(text: str | float | int) -> float:
 
 
 def parse_duration_hours(text: str | float) -> float:
-    """'30d' -> 720, '12h' -> 12, '2w' -> 336; a bare number is hours."""
+    """'30d' -> 720, '12h' -> 12, '2w' -> 336; a bare number is hours. A boolean is not a duration."""
+    if isinstance(text, bool):
+        raise ValueError(f"{str(text).lower()} is a boolean, not a duration (examples: 30d, 12h, 2w)")
     if isinstance(text, (int, float)):
         return float(text)
     m = _DURATION.match(str(text))
@@ -43,6 +47,8 @@ def si(value: float, digits: int = 3) -> str:
         return "n/a"
     if math.isinf(value):
         return "∞"
+    if abs(value) >= 1e27:  # beyond the last prefix: scientific notation, not "1e+06 Y"
+        return f"{value:.{digits}g}"
     for factor, suffix in ((1e24, "Y"), (1e21, "Z"), (1e18, "E"), (1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
         if abs(value) >= factor:
             return f"{value / factor:.{digits}g} {suffix}"
@@ -74,8 +80,13 @@ def co2(kg: float) -> str:
 
 
 def usd(value: float) -> str:
+    """$3.45, $12.3 k, $4.56 M, $1,234.57 M; from a trillion on, scientific ($3.55e+20): never a 20-digit figure."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
+    if math.isinf(value):
+        return "$∞" if value > 0 else "-$∞"
+    if abs(value) >= 1e12:
+        return f"${value:.3g}"
     if abs(value) >= 1e6:
         return f"${value / 1e6:,.2f} M"
     if abs(value) >= 1e4:
@@ -91,6 +102,10 @@ def usd(value: float) -> str:
 def hours(value: float) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
+    if math.isinf(value):
+        return "∞"
+    if value >= 24e6:
+        return f"{value / 24:.3g} days"
     if value >= 48:
         return f"{value / 24:,.1f} days"
     if value >= 1:
@@ -98,3 +113,8 @@ def hours(value: float) -> str:
     if value * 60 >= 1:
         return f"{value * 60:,.1f} min"
     return f"{value * 3600:,.0f} s"
+
+
+def plain(value: float) -> str:
+    """A count for a sentence: '1,234,567' up to a million, scientific beyond ('1.18e+19')."""
+    return f"{value:,.0f}" if abs(value) < 1e6 else f"{value:.3g}"

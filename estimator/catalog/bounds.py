@@ -17,6 +17,7 @@ QUANTITIES: dict[str, tuple[float, float, bool, bool]] = {
     "mfu": (0.0, 1.0, False, True),
     "hfu": (0.0, 1.0, False, True),
     "gpus": (1, 1e8, True, False),
+    "epochs": (0.01, 1e5, False, False),
     "price_usd_per_gpu_hour": (0.0, 1e4, False, False),
     "purchase_usd_per_gpu": (0.0, 1e7, False, False),
     "pue": (1.0, 5.0, False, False),
@@ -56,6 +57,21 @@ def known_names(cat: Catalog) -> list[str]:
     return sorted(set(REGISTRY.rules) | set(cat.assumptions) | set(QUANTITIES))
 
 
+def check_keys(values: dict[str, Any], fields: tuple[str, ...], cat: Catalog, line: Any, where: str) -> None:
+    """Every key of a scenario-file mapping is a scenario field or a quantity (a nested `set:`/`overrides:` mapping
+    holds quantities): otherwise one error at the KEY's line, `line(key_path) -> 'file:line'`."""
+    names = known_names(cat)
+    for key, value in values.items():
+        if key in ("set", "overrides") and isinstance(value, dict):
+            check_keys(value, (), cat, lambda sub, key=key: line((key, *sub)), where)
+            continue
+        if key in fields or key in names:
+            continue
+        close = difflib.get_close_matches(str(key), list(dict.fromkeys([*fields, *names])), n=3)
+        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        raise ConfigurationError(f"{line((key,))}: unknown key '{key}' in {where}{hint}")
+
+
 def check_value(name: str, value: Any, cat: Catalog, where: str = "override") -> Any:
     """Parse and check one override value (scalar or array); return it parsed. One-line error otherwise."""
     if name not in known_names(cat):
@@ -72,11 +88,14 @@ def check_value(name: str, value: Any, cat: Catalog, where: str = "override") ->
         choices = table.choices if table is not None and table.choices else CHOICES[name]
         values = [check_choice(name, v, choices, where) for v in np.atleast_1d(np.asarray(value, dtype=object))]
         return values[0] if np.ndim(value) == 0 else np.asarray(values, dtype=object)
-    try:
-        parsed = (np.asarray([parse_number(v) for v in np.atleast_1d(np.asarray(value, dtype=object))], dtype=float)
-                  .reshape(np.shape(value)))
-    except ValueError:
-        raise ConfigurationError(f"{where} {name}={value!r}: expected a number") from None
+    numbers = []
+    for v in np.atleast_1d(np.asarray(value, dtype=object)).flat:
+        try:
+            numbers.append(parse_number(v))
+        except ValueError:
+            shown, why = (str(v).lower(), "a boolean is not a number") if isinstance(v, bool) else (repr(v), "expected a number")
+            raise ConfigurationError(f"{where} {name}={shown}: {why}") from None
+    parsed = np.asarray(numbers, dtype=float).reshape(np.shape(value))
     if table is not None:
         low, high = table.bounds or (-math.inf, math.inf)
         integer, low_exclusive = table.integer, False
@@ -91,6 +110,23 @@ def check_value(name: str, value: Any, cat: Catalog, where: str = "override") ->
             rng = f"{'>' if low_exclusive else '>='} {_show(low)}" + (f" and <= {_show(high)}" if math.isfinite(high) else "")
             raise ConfigurationError(f"{where} {name}={_show(v)}: must be {rng}")
     return parsed.item() if parsed.ndim == 0 else parsed
+
+
+def check_scenario(scenario: Any, cat: Catalog) -> None:
+    """A scenario's GPU count and epochs obey the bounds `--set gpus=` / `--set epochs=` obey: one set of bounds
+    whether a value comes from --gpus, a scenario file, a grid or an override."""
+    for name, value in (("gpus", scenario.gpus), ("epochs", scenario.epochs)):
+        if value is not None:
+            check_value(name, value, cat, "scenario")
+
+
+def check_deadline_gpus(gpus: float, hours: float, cat: Catalog) -> None:
+    """The GPU count a deadline asks for obeys the same bound as --gpus."""
+    high = QUANTITIES["gpus"][1]
+    if not math.isfinite(gpus) or gpus > high:
+        need = f"{_show(gpus)} GPUs, over" if math.isfinite(gpus) else "more GPUs than"
+        raise ConfigurationError(f"a {_show(hours)} h deadline needs {need} the limit of {_show(high)}: "
+                                 "give a longer deadline or fewer tokens")
 
 
 def _show(v: float) -> str:

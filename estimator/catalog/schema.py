@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import typing
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -14,7 +15,36 @@ _AS_OF = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
 
 
-class _Entry(BaseModel):
+def _types(annotation: Any) -> set[Any]:
+    """Every type named in an annotation (through Optional, unions, Annotated, dict/list/tuple arguments)."""
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) is Annotated:
+        return _types(args[0])
+    return {annotation} | {t for a in args for t in _types(a)} if args else {annotation}
+
+
+def _has_bool(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_has_bool(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_has_bool(v) for v in value)
+    return isinstance(value, bool)
+
+
+class _Strict(BaseModel):
+    """Booleans are not numbers: `usd_per_gpu_hour: true` is an error, not $1.00."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_numbers(cls, v: Any, info: Any) -> Any:
+        if _has_bool(v):
+            types = _types(cls.model_fields[info.field_name].annotation)
+            if types & {int, float} and not types & {bool, Any}:
+                raise ValueError("expected a number, got a boolean (true/false/yes/no/on/off)")
+        return v
+
+
+class _Entry(_Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     source: str = Field(min_length=3)
@@ -52,7 +82,7 @@ def _check_id(v: str) -> str:
     return v
 
 
-class Tokenizer(BaseModel):
+class Tokenizer(_Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     encoding: Literal[ENCODINGS]  # type: ignore[valid-type]
     factor: float = Field(1.0, gt=0)
@@ -144,7 +174,7 @@ class GpuPrice(_Entry):
     region: str | None = None
 
 
-class InferencePrice(BaseModel):
+class InferencePrice(_Strict):
     model_config = ConfigDict(extra="forbid", frozen=True)
     input: float | None = Field(None, ge=0)
     cached_input: float | None = Field(None, ge=0)
@@ -233,7 +263,7 @@ class EnergyRegion(_Entry):
     pue: float | None = Field(None, ge=1)
 
 
-class AssumptionRule(BaseModel):
+class AssumptionRule(_Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     when: dict[str, Any] = {}
     value: float | str
@@ -247,7 +277,7 @@ class AssumptionRule(BaseModel):
         return self
 
 
-class Assumption(BaseModel):
+class Assumption(_Strict):
     model_config = ConfigDict(extra="forbid", frozen=True)
     unit: str
     description: str

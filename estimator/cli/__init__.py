@@ -10,9 +10,12 @@ import click
 from estimator.choices import FORMATS, METHODS, PLOTLYJS, TIERS
 from estimator.cli.errors import friendly_errors
 
+DEFAULT_MAX_ROWS = 200_000  # estimator.plan.limits.DEFAULT_MAX_ROWS (not imported: --help stays fast)
+
 FORMAT = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
                       show_default=True, help="Output format (json/csv carry raw numbers).")
-CATALOG = click.option("--catalog", "catalogs", multiple=True, type=click.Path(dir_okay=False),
+# readable=False: an unreadable file is reported by the loader as one line naming it, not as a usage error
+CATALOG = click.option("--catalog", "catalogs", multiple=True, type=click.Path(dir_okay=False, readable=False),
                        help="Extra YAML catalog merged over the bundled tables (repeatable; also $ESTIMATOR_CATALOG).")
 
 
@@ -44,7 +47,8 @@ def cli() -> None:
 @click.option("--vocab", type=int)
 @click.option("--context", type=int)
 @click.option("--tokens", help="Training tokens per epoch (e.g. 2T, 300M).")
-@click.option("--dataset", "datasets", multiple=True, type=click.Path(), help="Dataset file(s) to count tokens from.")
+@click.option("--dataset", "datasets", multiple=True, type=click.Path(readable=False),
+              help="Dataset file(s) to count tokens from.")
 @click.option("--epochs", help="Passes over the tokens (default: 1 pretrain, 3 fine-tuning, API rule with a dataset).")
 @click.option("--no-packing", is_flag=True, help="With --dataset: pad each example to seq_len instead of packing.")
 @click.option("--gpu", help="Hardware id (e.g. h100-sxm, a100-80gb).")
@@ -105,8 +109,9 @@ def estimate(method, model, params, layers, hidden, heads, kv_heads, ffn, vocab,
 
 
 @cli.command()
-@click.argument("scenarios", required=False, type=click.Path(dir_okay=False))
-@click.option("--dataset", "datasets", multiple=True, type=click.Path(), help="Dataset file(s): tokens come from them.")
+@click.argument("scenarios", required=False, type=click.Path(dir_okay=False, readable=False))
+@click.option("--dataset", "datasets", multiple=True, type=click.Path(readable=False),
+              help="Dataset file(s): tokens come from them.")
 @click.option("--tokens", help="Training tokens per epoch instead of a dataset (e.g. 50M).")
 @click.option("--model", help="Model to compare routes for (default llama-3.1-8b).")
 @click.option("--gpu", help="GPU for the own-GPU routes (default h100-sxm).")
@@ -128,11 +133,13 @@ def estimate(method, model, params, layers, hidden, heads, kv_heads, ffn, vocab,
 @click.option("--months", default="12", show_default=True, help="Serving horizon for the TCO.")
 @click.option("--examples", help="Treat the dataset as a sample of a job this size (e.g. 50k examples, same lengths); "
               "with no arguments: the bundled example at 50k.")
+@click.option("--max-rows", type=click.IntRange(min=1), default=DEFAULT_MAX_ROWS, show_default=True,
+              help="Refuse a grid with more points than this before computing anything.")
 @CATALOG
 @FORMAT
 @friendly_errors
 def compare(scenarios, datasets, tokens, model, gpu, provider, report_path, table_path, plotlyjs, sets, epochs, tier,
-            gpus, requests_per_day, input_tokens, output_tokens, months, examples, catalogs, fmt) -> None:
+            gpus, requests_per_day, input_tokens, output_tokens, months, examples, max_rows, catalogs, fmt) -> None:
     """Scratch vs full fine-tuning vs LoRA vs QLoRA vs hosted API, side by side.
 
     With SCENARIOS.yaml: its scenarios and grid. Without: the default routes for --model. With no
@@ -152,10 +159,16 @@ def compare(scenarios, datasets, tokens, model, gpu, provider, report_path, tabl
         examples = examples or "50k"  # a realistic job: the example's lengths at 50,000 examples
         # ...served at a stated, illustrative traffic (printed above the TCO table and in the report)
         requests_per_day = requests_per_day or "10k"
+    for target in (report_path, table_path):  # refused before any work: a device, a read-only folder, ...
+        if target:
+            from estimator.errors import OutputError
+            from estimator.safe_io import check_output_target
+
+            check_output_target(target, OutputError)
     result = run_compare(scenarios, dataset=dataset, model=model, gpu=gpu, provider=provider, tokens=tokens,
                          catalog=list(catalogs), overrides=_parse_sets(sets), epochs=epochs, tier=tier, gpus=gpus,
                          requests_per_day=requests_per_day or "0", input_tokens=input_tokens, output_tokens=output_tokens,
-                         months=months, examples=examples)
+                         months=months, examples=examples, max_rows=max_rows)
     path = None
     if report_path:  # written before printing, so a closed pipe (`| head`) cannot lose it
         from estimator.present.report import write_report
@@ -293,7 +306,8 @@ def rules(fmt, output) -> None:
 
 
 @catalog.command("validate")
-@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.argument("files", nargs=-1, required=True, type=click.Path(readable=False))
+@friendly_errors
 def validate_catalog(files) -> None:
     """Check catalog files; print every problem as file:line: field: what (exit 1 if any)."""
     from estimator.catalog.loader import validate_file
@@ -301,9 +315,10 @@ def validate_catalog(files) -> None:
     problems = [p for f in files for p in validate_file(f)]
     for p in problems:
         click.echo(p)
+    if len(problems) > 1:
+        click.echo(f"{len(problems)} problems", err=True)
     if problems:
-        click.echo(f"{len(problems)} problem(s)", err=True)
-        sys.exit(1)
+        raise click.exceptions.Exit(1)
     click.echo(f"ok: {', '.join(files)}")
 
 

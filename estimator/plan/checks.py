@@ -33,7 +33,9 @@ def sanity_warnings(values: dict[str, Any], scenario: Scenario, hw: Any, context
         out.append(f"only {sequences:,.0f} sequences of {values['seq_len']:.0f} tokens for {gpus:,.0f} GPUs: "
                    "a step cannot keep every GPU busy, so the time is optimistic")
     if values["wall_clock_hours"] > 5 * 8760:
-        out.append(f"wall clock {values['wall_clock_hours'] / 8760:,.0f} years: add GPUs (--gpus) or a --deadline")
+        from estimator.units import plain
+
+        out.append(f"wall clock {plain(values['wall_clock_hours'] / 8760)} years: add GPUs (--gpus) or a --deadline")
     if not np.isfinite(values.get("tdp_w", np.nan)):
         out.append(f"{hw.id} has no published power figure in the catalog: energy and CO2 not computed")
     for key in ("mfu", "wall_clock_hours", "cost_usd"):

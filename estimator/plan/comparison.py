@@ -12,10 +12,11 @@ import numpy as np
 
 from estimator.catalog.loader import Catalog
 from estimator.catalog.yamlio import line_of, load_yaml
-from estimator.errors import ConfigurationError, EstimatorError
-from estimator.plan.estimation import Estimate, estimate_scenarios, resolve_catalog
+from estimator.errors import ConfigurationError, DatasetError, EstimatorError
+from estimator.plan.estimation import Estimate, checked_overrides, estimate_scenarios, resolve_catalog
 from estimator.plan.givens import DEFAULT_GPU
 from estimator.plan.grid import evaluate_grid, scenario_from
+from estimator.plan.limits import DEFAULT_MAX_ROWS
 from estimator.plan.scenario import Scenario
 
 DEFAULT_MODEL = "llama-3.1-8b"
@@ -174,8 +175,10 @@ def hosted_routes(model_id: str, cat: Catalog) -> list[str]:
     return own + others
 
 
-def load_scenario_file(path: str | Path) -> tuple[dict[str, Any], list[tuple[dict[str, Any], str]], dict[str, list]]:
-    """(defaults, [(scenario, 'file:line')], grid) from a scenarios YAML file."""
+def load_scenario_file(path: str | Path, cat: Catalog | None = None
+                       ) -> tuple[dict[str, Any], list[tuple[dict[str, Any], str]], dict[str, list]]:
+    """(defaults, [(scenario, 'file:line')], grid) from a scenarios YAML file; with `cat`, unknown keys are
+    errors at the key's line."""
     data, lines = load_yaml(path)
     if not isinstance(data, dict):
         raise ConfigurationError(f"{path}:1: expected a mapping with 'defaults', 'scenarios' and/or 'grid'")
@@ -194,6 +197,13 @@ def load_scenario_file(path: str | Path) -> tuple[dict[str, Any], list[tuple[dic
         if not isinstance(s, dict):
             raise ConfigurationError(f"{where}: each scenario is a mapping of estimate inputs")
         items.append((s, where))
+    if cat is not None:
+        from estimator.catalog.bounds import check_keys
+        from estimator.plan.grid import SCENARIO_FIELDS
+
+        for prefix, mapping, label in [(("defaults",), defaults, "defaults"), (("grid",), grid, "grid"),
+                                       *((("scenarios", i), s, f"scenario '{s.get('name') or i + 1}'") for i, (s, _) in enumerate(items))]:
+            check_keys(mapping, SCENARIO_FIELDS, cat, lambda key, p=prefix: f"{path}:{line_of(lines, (*p, *key))}", label)
     if not items and not grid:
         raise ConfigurationError(f"{path}: no 'scenarios' and no 'grid': nothing to compare")
     return defaults, items, grid
@@ -204,12 +214,14 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
             catalog: Catalog | Sequence[str] | None = None, overrides: dict[str, Any] | None = None,
             uncertainty: bool = True, samples: int = 2000, seed: int = 0, epochs: Any = None,
             tier: str = "on_demand", gpus: int | None = None, requests_per_day: Any = 0, input_tokens: Any = 1000,
-            output_tokens: Any = 1000, months: Any = 12, examples: Any = None) -> Comparison:
+            output_tokens: Any = 1000, months: Any = 12, examples: Any = None,
+            max_rows: int | None = DEFAULT_MAX_ROWS) -> Comparison:
     """Compare routes. With a scenarios file: its scenarios and grid. Without: the default set for the model.
 
     overrides (--set) apply to every scenario and beat the file's values. In the default set, a route that
     cannot run (e.g. does not fit the GPU) is left out with a note; in a scenario file it is an error.
     uncertainty: P10/P90 of time, GPU-hours and cost per scenario (seeded Monte Carlo; see estimate()).
+    max_rows: a grid with more points is refused before any work (None: no limit).
     """
     cat = resolve_catalog(catalog)
     if tokens is not None and dataset:
@@ -231,7 +243,7 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
     grid_frame = None
     strict = scenarios is not None
     if scenarios is not None:
-        defaults, items, grid = load_scenario_file(scenarios)
+        defaults, items, grid = load_scenario_file(scenarios, cat)
         given = {k: v for k, v in dict(dataset=dataset, model=model, gpu=gpu, provider=provider,
                                         tokens=tokens).items() if v}
         if "tokens" in given:
@@ -242,7 +254,7 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
         built = [(defaults | s | dict(overrides or {}), where) for s, where in items]
         if grid:
             try:
-                grid_frame = evaluate_grid(defaults, grid, cat)
+                grid_frame = evaluate_grid(defaults, grid, cat, max_rows)
             except EstimatorError as exc:
                 raise exc.with_prefix(f"{scenarios}: grid") from None
     else:
@@ -256,6 +268,7 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
         label = values.get("name") or values.get("method")
         try:
             parsed.append((scenario_from(values, cat), where, label))
+            checked_overrides(parsed[-1][0].overrides, cat)  # a bad value names its scenario (file:line)
         except EstimatorError as exc:
             if strict:
                 raise exc.with_prefix(f"{where}: scenario '{label}'") from None
@@ -267,6 +280,8 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
         if isinstance(e, Exception):
             if strict:
                 raise e.with_prefix(f"{where}: scenario '{label}'") from None
+            if isinstance(e, DatasetError):  # an unreadable dataset fails every route, not just this one
+                raise e
             notes.append(f"{label}: left out: {e}")
             continue
         scens.append(s)

@@ -75,8 +75,11 @@ def estimate_scenarios(scenarios: list[Scenario], cat: Catalog, *, uncertainty: 
 
 def estimate_from(res, i: int, scenario: Scenario) -> Estimate:
     """Row i of a resolution as an Estimate (raises the row's error, or that it does not fit)."""
+    from estimator.catalog.bounds import check_deadline_gpus, check_scenario
+
     if res.errors[i] is not None:
         raise res.errors[i]
+    check_scenario(scenario, res.cat)  # --gpus / --epochs obey the bounds --set gpus= / --set epochs= obey
     values = res.values(i)
     spec = res.specs[res.model_codes[i]]
     warnings = list(res.warnings[i])
@@ -88,6 +91,8 @@ def estimate_from(res, i: int, scenario: Scenario) -> Estimate:
                         catalog=res.cat)
     hw = res.cat.gpu(scenario.gpu or DEFAULT_GPU)
     check_fit(values, spec.id, hw.id, scenario)
+    if scenario.deadline_hours is not None:
+        check_deadline_gpus(values["gpus"], scenario.deadline_hours, res.cat)
     values["gpus"] = int(values["gpus"])
     if scenario.method == "pretrain":
         ratio = values["tokens_vs_optimal"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import itertools
-import math
 from typing import Any
 
 import numpy as np
@@ -12,6 +11,7 @@ import numpy as np
 from estimator.catalog.loader import Catalog
 from estimator.choices import TIERS
 from estimator.errors import ConfigurationError
+from estimator.plan.limits import DEFAULT_MAX_ROWS, check_grid_size
 from estimator.plan.rows import NUMBER_FIELDS, TEXT_FIELDS, Rows, encode
 from estimator.plan.scenario import Scenario
 
@@ -21,7 +21,7 @@ COLUMNS = ["method", "model", "gpu", "provider", "tier", "gpus", "fits", "train_
            "memory_per_gpu_gb", "mfu", "wall_clock_hours", "wall_clock_days", "gpu_hours", "gpu_days",
            "price_usd_per_gpu_hour", "cost_usd", "energy_kwh", "co2_kg", "tokens_vs_optimal", "billed_tokens"]
 NOT_FITTING = ("wall_clock_hours", "wall_clock_days", "gpu_hours", "gpu_days", "cost_usd", "energy_kwh", "co2_kg")
-MAX_ROWS = 2_000_000
+MAX_ROWS = DEFAULT_MAX_ROWS
 
 
 def split_fields(values: dict[str, Any], cat: Catalog | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -52,6 +52,9 @@ def split_fields(values: dict[str, Any], cat: Catalog | None = None) -> tuple[di
 
 def scenario_from(values: dict[str, Any], cat: Catalog | None = None) -> Scenario:
     fields, overrides = split_fields(values, cat)
+    missing = [k for k in ("method", "model") if k not in fields]
+    if missing:
+        raise ConfigurationError(f"no '{missing[0]}' given (in the scenario or in 'defaults')")
     if "deadline" in fields:
         fields["deadline_hours"] = fields.pop("deadline")
     return Scenario(**fields, overrides=overrides)
@@ -76,10 +79,7 @@ def grid_rows(base: dict[str, Any], grid: dict[str, list[Any]], cat: Catalog, ma
         if tier not in TIERS:
             raise ConfigurationError(f"grid tier '{tier}': choose one of {', '.join(TIERS)}")
     sizes = [len(v) for v in grid.values()]
-    n = math.prod(sizes)
-    if n > max_rows:
-        raise ConfigurationError(f"the grid has {n:,} points, over the limit of {max_rows:,} rows "
-                                 f"(raise it with --max-rows, or split the grid)")
+    n = check_grid_size(grid, max_rows)
     names = list(grid)
     index = np.indices(sizes).reshape(len(names), -1) if names else np.zeros((0, 1), dtype=np.int64)
     # every value of every key must make a valid scenario with the base (types, ranges, ids checked once each)
@@ -87,6 +87,10 @@ def grid_rows(base: dict[str, Any], grid: dict[str, list[Any]], cat: Catalog, ma
     per_key: dict[str, list[Scenario]] = {}
     for key in names:
         per_key[key] = [scenario_from(base | {k: grid[k][0] for k in names} | {key: v}, cat) for v in grid[key]]
+    for key in ("gpus", "epochs"):  # the bounds --gpus, --set gpus= and scenario files obey
+        values = [getattr(s, key) for s in per_key.get(key, [first])]
+        if any(v is not None for v in values):
+            check_value(key, [np.nan if v is None else v for v in values], cat, "grid")
     text: dict[str, tuple[list[Any], np.ndarray]] = {}
     numbers: dict[str, np.ndarray] = {}
     zeros = np.zeros(n, dtype=np.int64)

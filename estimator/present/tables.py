@@ -16,7 +16,7 @@ def days_text(x: Any) -> str:
         return f"{hours * 60:.1f} min" if hours * 60 >= 1 else f"{hours * 3600:.0f} s"
     if x < 2:
         return f"{hours:.1f} h"
-    return f"{x:,.1f} days"
+    return f"{x:,.1f} days" if x < 1e6 else f"{x:.3g} days"
 
 
 def _num(x: Any, fmt) -> str:
