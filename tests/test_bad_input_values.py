@@ -223,3 +223,23 @@ def test_huge_estimate_prints_no_twenty_digit_figure():
     assert "wall clock 1.18e+19 years" in r.output
     c = run("compare", "--tokens", "1e30")
     assert c.exit_code == 0 and not re.search(r"\d{1,3}(,\d{3}){5,}", c.output), c.output
+
+
+# ---- grid values that are not ids ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("grid, needle", [
+    ("{gpu: [h100-sxmm, h100-sxm]}", "unknown GPU 'h100-sxmm'; did you mean h100-sxm"),
+    ("{gpu: [{a: 1}, h100-sxm]}", "grid 'gpu': {'a': 1} is not an id"),
+    ("{region: [moon]}", "unknown energy region 'moon'"),
+    ("{model: [llama-9]}", "unknown model 'llama-9'"),
+])
+def test_grid_id_typos_are_errors_not_rows_that_do_not_fit(tmp_path, grid, needle):
+    """Before: a mistyped GPU id in a grid became a row shown as 'hosted, does not fit'."""
+    f = scenario_file(tmp_path, HEAD + f"grid: {grid}\n")
+    one_line(run("compare", f), f"{f}: grid", needle)
+
+
+def test_grid_inline_model_is_still_allowed(tmp_path):
+    f = scenario_file(tmp_path, HEAD + "grid: {model: [llama-3.1-8b, {params: 7B}]}\n")
+    r = run("compare", f, "--format", "csv")
+    assert r.exit_code == 0, r.output
+    assert len(r.output.strip().splitlines()) == 3

@@ -153,6 +153,49 @@ def test_directory_missing_binary_and_non_utf8(tmp_path, how):
         one_line(r, str(path), needle)
 
 
+@pytest.mark.parametrize("how", ["catalog validate", "--catalog", "scenario file"])
+def test_socket_and_symlink_to_a_device_are_refused(tmp_path, how):
+    import socket
+
+    sock_path = tmp_path / "s.yaml"
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(sock_path))
+    try:
+        one_line(_no_hang(entry_points(sock_path)[how]), str(sock_path), "is a socket")
+    finally:
+        server.close()
+    link = tmp_path / "zero.yaml"
+    link.symlink_to("/dev/zero")
+    one_line(_no_hang(entry_points(link)[how]), str(link), "character device")
+
+
+def test_several_documents_and_an_empty_file(tmp_path):
+    multi = tmp_path / "m.yaml"
+    multi.write_text("models: []\n---\nhardware: []\n")
+    one_line(run("catalog", "validate", multi), f"{multi}:2: invalid YAML")
+    empty = tmp_path / "e.yaml"
+    empty.write_text("")
+    one_line(run("catalog", "validate", empty), f"{empty}:1: empty file")
+    one_line(run("compare", empty), f"{empty}:1: expected a mapping")
+
+
+def test_an_enormous_value_is_shown_shortened(tmp_path):
+    f = tmp_path / "c.yaml"
+    f.write_text("models:\n  - {id: m, name: M, params: " + "9" * 1000 + ", source: s s, as_of: 2025-01}\n")
+    (problem,) = validate_file(f)
+    assert problem.startswith(f"{f}:2: models 'm', field 'params'") and problem.endswith("...)") and len(problem) < 300
+
+
+@pytest.mark.parametrize("how", ["catalog validate", "--catalog", "scenario file"])
+@pytest.mark.parametrize("value, needle", [("9" * 5000, "Exceeds the limit (4300 digits)"),
+                                           ("2025-13-45", "month must be in 1..12")])
+def test_scalars_python_cannot_build_are_one_line(tmp_path, how, value, needle):
+    """Before: ValueError from the YAML constructor (an internal error or a traceback)."""
+    f = tmp_path / "c.yaml"
+    f.write_text(f"models:\n  - id: m\n    params: {value}\n")
+    one_line(run(*entry_points(f)[how]), f"{f}:3: cannot read the value", needle)
+
+
 def test_fifo_swapped_in_after_stat_does_not_block(tmp_path, monkeypatch):
     """O_NONBLOCK guards the window between the stat and the open."""
     from estimator import safe_io

@@ -212,7 +212,8 @@ def _read_table_file(path: str, text: str | None = None) -> tuple[dict[str, list
                     loc = tuple(err["loc"])
                     field_name = ".".join(str(p) for p in loc) or "(entry)"
                     got = err.get("input")
-                    got_text = "" if isinstance(got, dict) or err["type"] == "missing" else f" (got {got!r})"
+                    shown = repr(got) if len(repr(got)) <= 80 else repr(got)[:77] + "..."
+                    got_text = "" if isinstance(got, dict) or err["type"] == "missing" else f" (got {shown})"
                     msg = err["msg"].removeprefix("Value error, ")
                     problems.append(f"{path}:{line_of(lines, (*at, *loc))}: {table} '{label}', field '{field_name}': {msg}{got_text}")
                 continue

@@ -62,7 +62,7 @@ class _Builder:
                 _check_tag(key_node)
                 if not isinstance(key_node, yaml.ScalarNode):
                     raise CatalogError(f"line {key_node.start_mark.line + 1}: a mapping key must be a scalar")
-                key = self.loader.construct_object(key_node, deep=True)
+                key = self.scalar(key_node)
                 if key in out:
                     raise CatalogError(f"line {key_node.start_mark.line + 1}: duplicate key '{key}'")
                 # a key's errors (unknown field, bad value) point at the key's line, not its value's
@@ -70,7 +70,16 @@ class _Builder:
             return out
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self.loader.construct_object(node, deep=True)
+        return self.scalar(node)
+
+    def scalar(self, node: yaml.Node) -> Any:
+        try:  # e.g. an integer of 5,000 digits, or a date such as 2025-13-45
+            return self.loader.construct_object(node, deep=True)
+        except (ValueError, OverflowError) as exc:
+            text = str(node.value)
+            shown = text if len(text) <= 40 else text[:37] + "..."
+            raise CatalogError(f"line {node.start_mark.line + 1}: cannot read the value {shown!r}: "
+                               f"{str(exc).split(';')[0]}") from None
 
 
 def _check_tag(node: yaml.Node) -> None:

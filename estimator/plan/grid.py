@@ -87,6 +87,12 @@ def grid_rows(base: dict[str, Any], grid: dict[str, list[Any]], cat: Catalog, ma
     per_key: dict[str, list[Scenario]] = {}
     for key in names:
         per_key[key] = [scenario_from(base | {k: grid[k][0] for k in names} | {key: v}, cat) for v in grid[key]]
+    for key, find in (("gpu", cat.gpu), ("model", cat.model), ("region", cat.energy_region)):
+        for v in grid.get(key, []):  # a typo in an id is an error, not a row that "does not fit"
+            if isinstance(v, str):
+                find(v)
+            elif not (key == "model" and isinstance(v, dict)):
+                raise ConfigurationError(f"grid '{key}': {v!r} is not an id")
     for key in ("gpus", "epochs"):  # the bounds --gpus, --set gpus= and scenario files obey
         values = [getattr(s, key) for s in per_key.get(key, [first])]
         if any(v is not None for v in values):
