@@ -139,7 +139,8 @@ def test_full_disk_while_writing_a_report_keeps_the_old_one(tmp_path, monkeypatc
 
 # ---- stdout on a full disk ------------------------------------------------------------------------------------------
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
-@pytest.mark.parametrize("argv", [["catalog", "models"], pytest.param(LORA, marks=pytest.mark.slow)])
+@pytest.mark.parametrize("argv", [["catalog", "models"], ["--help"], ["--version"],
+                                  pytest.param(LORA, marks=pytest.mark.slow)])
 def test_stdout_on_a_full_disk(argv):
     """Before: exit 120 and Python's 'Exception ignored ... BrokenPipe/OSError' lines."""
     with open("/dev/full", "w") as full:

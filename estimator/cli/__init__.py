@@ -340,7 +340,9 @@ _register_count()
 
 
 def main() -> None:
-    cli()
+    from estimator.cli.errors import run_main
+
+    run_main(cli)
 
 
 if __name__ == "__main__":

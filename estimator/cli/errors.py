@@ -47,6 +47,19 @@ def friendly_errors(func):
     return wrapper
 
 
+def run_main(command: Any) -> None:
+    """Run the click group as the console script: output errors outside any command (--help, --version on a
+    full disk) are one line too."""
+    try:
+        command()
+    except OSError as exc:
+        if not _stdout_broken(exc):
+            raise
+        _silence_stdout()
+        click.echo(f"Error: cannot write the output: {_reason(exc)}", err=True)
+        sys.exit(1)
+
+
 def _interrupted() -> None:
     import signal
 
