@@ -299,3 +299,16 @@ def test_every_mapping_key_records_its_own_line(tmp_path):
     _, lines = yamlio.load_yaml("x.yaml", "a:\n  b:\n    - 1\n    - c: 2\n      d:\n        e\n")
     assert lines[("a",)] == 1 and lines[("a", "b")] == 2 and lines[("a", "b", 0)] == 3
     assert lines[("a", "b", 1, "c")] == 4 and lines[("a", "b", 1, "d")] == 5
+
+
+@pytest.mark.parametrize("body", ["a: " + "[" * 5000 + "]" * 5000 + "\n", "- " * 3000 + "x\n", laughs()])
+def test_pure_python_parser_has_the_same_limits(monkeypatch, body):
+    """Where PyYAML lacks libyaml the pure-Python composer recurses: still one line, no RecursionError."""
+    import yaml
+
+    class Pure(yaml.SafeLoader):
+        pass
+
+    monkeypatch.setattr(yamlio, "_Loader", Pure)
+    with pytest.raises(CatalogError, match=r"x.yaml.*(nested deeper than 64 levels|once aliases)"):
+        yamlio.load_yaml("x.yaml", body)
