@@ -287,11 +287,16 @@ def interrupt(argv, after=1.5, timeout=60):
     return p.returncode, out, err
 
 
-def test_ctrl_c_during_compare():
-    """Before: exit 1 with 'Aborted!'."""
-    rc, out, err = interrupt(["compare", "--tokens", "1T"])
-    assert rc == 130
-    assert err.splitlines() == ["interrupted"], err
+def test_ctrl_c_during_compare(tmp_path):
+    """Before: exit 1 with 'Aborted!'. A 100,000-point grid keeps compare busy for several seconds."""
+    mfu = ", ".join(f"{0.1 + i * 1e-4:.5f}" for i in range(200))
+    f = tmp_path / "grid.yaml"
+    f.write_text("defaults: {method: lora, model: llama-3.1-8b, tokens: 1M, gpu: h100-sxm}\n"
+                 f"grid:\n  mfu: [{mfu}]\n  lora_rank: [{', '.join(str(i) for i in range(1, 501))}]\n")
+    for after in (1.0, 2.5):  # while resolving, then while printing
+        rc, out, err = interrupt(["compare", f], after=after)
+        assert rc == 130
+        assert err.splitlines() == ["interrupted"], err
 
 
 def big_jsonl(path, mb=60):
