@@ -231,6 +231,7 @@ def test_huge_estimate_prints_no_twenty_digit_figure():
     ("{gpu: [{a: 1}, h100-sxm]}", "grid 'gpu': {'a': 1} is not an id"),
     ("{region: [moon]}", "unknown energy region 'moon'"),
     ("{model: [llama-9]}", "unknown model 'llama-9'"),
+    ("{provider: [aws, awz, owned]}", "unknown provider 'awz'; did you mean aws?"),
 ])
 def test_grid_id_typos_are_errors_not_rows_that_do_not_fit(tmp_path, grid, needle):
     """Before: a mistyped GPU id in a grid became a row shown as 'hosted, does not fit'."""
@@ -243,3 +244,13 @@ def test_grid_inline_model_is_still_allowed(tmp_path):
     r = run("compare", f, "--format", "csv")
     assert r.exit_code == 0, r.output
     assert len(r.output.strip().splitlines()) == 3
+
+
+def test_a_grid_row_without_an_estimate_says_why_not_does_not_fit(tmp_path):
+    """Before: an owned GPU without a purchase price showed as 'hosted ... does not fit'."""
+    f = scenario_file(tmp_path, HEAD + "grid: {provider: [aws, owned]}\n")
+    r = run("compare", f)
+    assert r.exit_code == 0, r.output
+    owned = next(line for line in r.output.splitlines() if "provider=owned" in line)
+    assert "h100-sxm" in owned and "no estimate" in owned and "does not fit" not in owned and "hosted" not in owned
+    assert "note: 1 row without an estimate: owned h100-sxm needs a purchase price" in r.output

@@ -147,7 +147,7 @@ def compare(scenarios, datasets, tokens, model, gpu, provider, report_path, tabl
     """
     from estimator.plan.comparison import compare as run_compare
     from estimator.present.render import frame_records_json, render_rows, to_json_with, write_frame_csv
-    from estimator.present.tables import headline_lines, human_rows
+    from estimator.present.tables import error_lines, headline_lines, human_rows
 
     no_args = not (scenarios or datasets or tokens or model)
     dataset = list(datasets) or None
@@ -188,7 +188,7 @@ def compare(scenarios, datasets, tokens, model, gpu, provider, report_path, tabl
             click.echo(f"\nTraining + serving over {result.traffic.months:g} months "
                        f"({result.traffic.requests_per_day:,.0f} requests/day):")
             click.echo(render_rows(serving_rows(frame, result.traffic.months), "table"))
-        for line in headline_lines(result.headline()) + [f"note: {n}" for n in result.notes]:
+        for line in headline_lines(result.headline()) + [f"note: {n}" for n in result.notes + error_lines(frame)]:
             click.echo(line)
         if breakeven is not None:
             click.echo(f"\nOwned {breakeven.gpu}: ${breakeven.owned_usd_per_gpu_hour:.2f}/GPU-h; buying pays off after "

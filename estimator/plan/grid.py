@@ -87,7 +87,11 @@ def grid_rows(base: dict[str, Any], grid: dict[str, list[Any]], cat: Catalog, ma
     per_key: dict[str, list[Scenario]] = {}
     for key in names:
         per_key[key] = [scenario_from(base | {k: grid[k][0] for k in names} | {key: v}, cat) for v in grid[key]]
-    for key, find in (("gpu", cat.gpu), ("model", cat.model), ("region", cat.energy_region)):
+    def provider(v: str) -> None:
+        if v.lower() != "owned":
+            cat._lookup("provider", {p: None for p in cat.providers()}, v)
+
+    for key, find in (("gpu", cat.gpu), ("model", cat.model), ("region", cat.energy_region), ("provider", provider)):
         for v in grid.get(key, []):  # a typo in an id is an error, not a row that "does not fit"
             if isinstance(v, str):
                 find(v)

@@ -31,12 +31,14 @@ def human_rows(frame) -> list[dict[str, str]]:
     for r in frame.to_dict("records"):
         gpu = "" if r.get("gpu") in (None, "") or (isinstance(r.get("gpu"), float)) else r["gpu"]
         gpus = r.get("gpus")
-        hw = f"{gpus:.0f} × {gpu}" if gpu and gpus is not None and not math.isnan(gpus) else "hosted"
+        hw = f"{gpus:.0f} × {gpu}" if gpu and gpus is not None and not math.isnan(gpus) else gpu or "hosted"
         name = str(r.get("name"))
+        error = isinstance(r.get("error"), str)  # a row that could not be estimated is not "does not fit"
         rows.append({
             "scenario": name if len(name) <= 48 else name[:47] + "…",
             "hardware": hw,
-            "time": "does not fit" if r.get("fits") is False else days_text(r.get("wall_clock_days")),
+            "time": "no estimate" if error else "does not fit" if r.get("fits") is False else
+            days_text(r.get("wall_clock_days")),
             "GPU-hours": _num(r.get("gpu_hours"), lambda x: (si(x) if x >= 1 else f"{x:.2g}") + " GPU-h"),
             "cost": _num(r.get("cost_usd"), usd),
         })
@@ -60,6 +62,17 @@ def serving_rows(frame, months: float) -> list[dict[str, str]]:
             "price source": r.get("source") if isinstance(r.get("source"), str) else "",
         })
     return rows
+
+
+def error_lines(frame, limit: int = 3) -> list[str]:
+    """Why rows have no estimate: one line per distinct reason (the first `limit`), with how many rows."""
+    if "error" not in frame.columns:
+        return []
+    counts = frame["error"].dropna().value_counts()
+    out = [f"{n:,} row{'s' if n > 1 else ''} without an estimate: {reason}" for reason, n in counts.head(limit).items()]
+    if len(counts) > limit:
+        out.append(f"{len(counts) - limit} more reasons: see --format json (column 'error')")
+    return out
 
 
 def headline_lines(headline: dict[str, Any]) -> list[str]:
