@@ -96,8 +96,10 @@ def test_report_whose_parent_is_a_file(tmp_path):
     assert parent.read_text() == "keep me"
 
 
-def test_validate_output_to_a_device_is_one_line():
-    one_line(run("validate", "--samples", "100", "--output", "/dev/full"), "/dev/full", "character device")
+@pytest.mark.parametrize("argv", [["validate", "--samples", "100", "--output"], ["catalog", "rules", "--output"],
+                                  ["compare", "--tokens", "1M", "--output"]])
+def test_other_outputs_to_a_device_are_one_line(argv):
+    one_line(run(*argv, "/dev/full"), "/dev/full", "character device")
 
 
 def test_atomic_writer_never_renames_over_a_special_file(tmp_path, monkeypatch):
