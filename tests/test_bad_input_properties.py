@@ -1,13 +1,10 @@
 """Scaling properties through the public API (issue 13), checked with hypothesis.
 
-More tokens is never cheaper (nor faster, nor fewer GPU-hours): every cost term is linear in the tokens and the
-GPU count chosen by memory fit does not depend on them. More GPUs is never slower is issue 10's (utilisation bands):
-it is here, expected to fail, so the lead can flip it when the bands are smoothed."""
+More tokens is never cheaper (nor faster, nor fewer GPU-hours): every cost term grows with the tokens and the
+GPU count chosen by memory fit does not depend on them. (More GPUs is never slower is issue 10's:
+tests/test_properties_scaling.py.)"""
 
-import math
-
-import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import estimator
@@ -51,14 +48,3 @@ def test_more_tokens_never_finishes_a_deadline_with_fewer_gpus(tokens, factor):
     many = estimator.estimate(tokens=tokens * factor, **kw)
     assert many.gpus >= few.gpus
     assert _close_or_more(many.cost_usd, few.cost_usd)
-
-
-@pytest.mark.xfail(strict=False, reason="utilisation bands: issue 10")
-@settings(max_examples=25, deadline=None)
-@given(gpus=st.integers(2, 4096))
-@example(gpus=1023)  # the MFU table's >=1024 band: 1024 GPUs took 2.2x as long as 1023 (0.107 h -> 0.233 h)
-def test_more_gpus_is_never_slower(gpus):
-    kw = dict(method="full", model="llama-3.1-8b", tokens=1e9, gpu="h100-sxm")
-    fewer = estimator.estimate(gpus=gpus, **kw).values["wall_clock_hours"]
-    more = estimator.estimate(gpus=gpus + 1, **kw).values["wall_clock_hours"]
-    assert math.isfinite(more) and more <= fewer * (1 + 1e-12), (gpus, fewer, more)

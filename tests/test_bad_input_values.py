@@ -162,7 +162,7 @@ def test_giant_grid_is_refused_before_any_work(tmp_path):
 
     f = giant(tmp_path)
     start = time.perf_counter()
-    one_line(run("compare", f), "10,000,000 grid points (10000 mfu × 1000 lora_rank)", "limit of 200,000 rows",
+    one_line(run("compare", f), "10,000,000 grid points (10000 mfu × 1000 lora_rank)", "limit of 1,000,000 rows",
              "--max-rows")
     assert time.perf_counter() - start < 10
 
@@ -218,9 +218,9 @@ def test_huge_estimate_prints_no_twenty_digit_figure():
 
     r = run(*B[:5], "--tokens", "1e30", "--gpu", "h100-sxm")
     assert r.exit_code == 0, r.output
-    assert "$3.55e+23" in r.output
+    assert re.search(r"cost +\$\d\.\d+e\+2\d\n", r.output), r.output  # e.g. $3.55e+23
     assert not re.search(r"\d{1,3}(,\d{3}){5,}", r.output), r.output  # no 16+ digit grouped figure anywhere
-    assert "wall clock 1.18e+19 years" in r.output
+    assert re.search(r"wall clock \d\.\d+e\+\d+ years", r.output), r.output
     c = run("compare", "--tokens", "1e30")
     assert c.exit_code == 0 and not re.search(r"\d{1,3}(,\d{3}){5,}", c.output), c.output
 
@@ -247,10 +247,10 @@ def test_grid_inline_model_is_still_allowed(tmp_path):
 
 
 def test_a_grid_row_without_an_estimate_says_why_not_does_not_fit(tmp_path):
-    """Before: an owned GPU without a purchase price showed as 'hosted ... does not fit'."""
-    f = scenario_file(tmp_path, HEAD + "grid: {provider: [aws, owned]}\n")
+    """Before: a row that could not be priced showed as 'hosted ... does not fit'."""
+    f = scenario_file(tmp_path, HEAD.replace("}", ", provider: vast}") + "grid: {tier: [on_demand, capacity_block]}\n")
     r = run("compare", f)
     assert r.exit_code == 0, r.output
-    owned = next(line for line in r.output.splitlines() if "provider=owned" in line)
-    assert "h100-sxm" in owned and "no estimate" in owned and "does not fit" not in owned and "hosted" not in owned
-    assert "note: 1 row without an estimate: owned h100-sxm needs a purchase price" in r.output
+    row = next(line for line in r.output.splitlines() if "tier=capacity_block" in line)
+    assert "h100-sxm" in row and "no estimate" in row and "does not fit" not in row and "hosted" not in row
+    assert "note: 1 row without an estimate: no capacity_block price for h100-sxm at vast" in r.output
