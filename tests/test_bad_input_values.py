@@ -114,6 +114,13 @@ def test_gpus_bound_is_the_same_on_every_path(tmp_path):
         estimator.estimate(method="lora", model="llama-3.1-8b", tokens=1e7, gpu="h100-sxm", gpus=GPU_MAX + 1)
 
 
+@pytest.mark.parametrize("argv", [["plan", "--budget", "50k"], ["serve", "--model", "llama-3.1-8b"],
+                                  ["compare", "--tokens", "1M"]])
+def test_gpus_bound_holds_for_plan_serve_and_compare(argv):
+    """Before: `plan --gpus 1000000000` and `serve --gpus 1000000000` computed on a billion GPUs."""
+    one_line(run(*argv, "--gpus", "1000000000"), "gpus=1e+09: must be >= 1 and <= 1e+08")
+
+
 def test_epochs_bound_is_the_same_on_every_path(tmp_path):
     bound = "must be >= 0.01 and <= 100000"
     one_line(run(*B, "--epochs", "1e9"), "epochs=1e+09", bound)

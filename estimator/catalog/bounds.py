@@ -78,6 +78,7 @@ def check_value(name: str, value: Any, cat: Catalog, where: str = "override") ->
         close = difflib.get_close_matches(name, known_names(cat), n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise ConfigurationError(f"unknown quantity '{name}' in {where}{hint}")
+    prefix = f"{where} " if where else ""  # '--set mfu=0: ...', or just 'gpus=1e+09: ...'
     table = cat.assumptions.get(name)
     from estimator.choices import CHOICES, check_choice, normalize_lora_targets
 
@@ -94,7 +95,7 @@ def check_value(name: str, value: Any, cat: Catalog, where: str = "override") ->
             numbers.append(parse_number(v))
         except ValueError:
             shown, why = (str(v).lower(), "a boolean is not a number") if isinstance(v, bool) else (repr(v), "expected a number")
-            raise ConfigurationError(f"{where} {name}={shown}: {why}") from None
+            raise ConfigurationError(f"{prefix}{name}={shown}: {why}") from None
     parsed = np.asarray(numbers, dtype=float).reshape(np.shape(value))
     if table is not None:
         low, high = table.bounds or (-math.inf, math.inf)
@@ -105,10 +106,10 @@ def check_value(name: str, value: Any, cat: Catalog, where: str = "override") ->
     for v in flat:
         ok = math.isfinite(v) and (v > low if low_exclusive else v >= low) and v <= high
         if ok and integer and v != round(v):
-            raise ConfigurationError(f"{where} {name}={_show(v)}: must be a whole number")
+            raise ConfigurationError(f"{prefix}{name}={_show(v)}: must be a whole number")
         if not ok:
             rng = f"{'>' if low_exclusive else '>='} {_show(low)}" + (f" and <= {_show(high)}" if math.isfinite(high) else "")
-            raise ConfigurationError(f"{where} {name}={_show(v)}: must be {rng}")
+            raise ConfigurationError(f"{prefix}{name}={_show(v)}: must be {rng}")
     return parsed.item() if parsed.ndim == 0 else parsed
 
 
@@ -117,7 +118,7 @@ def check_scenario(scenario: Any, cat: Catalog) -> None:
     whether a value comes from --gpus, a scenario file, a grid or an override."""
     for name, value in (("gpus", scenario.gpus), ("epochs", scenario.epochs)):
         if value is not None:
-            check_value(name, value, cat, "scenario")
+            check_value(name, value, cat, "")
 
 
 def check_deadline_gpus(gpus: float, hours: float, cat: Catalog) -> None:

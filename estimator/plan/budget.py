@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from estimator.catalog.bounds import check_value
 from estimator.catalog.loader import Catalog, load_catalog
 from estimator.catalog.schema import ScalingLaw
 from estimator.errors import ConfigurationError
@@ -141,6 +142,8 @@ def plan(budget: float | str | None = None, flops: float | str | None = None, de
     alternatives on that dataset within the same budget.
     """
     cat = resolve_catalog(catalog)
+    if gpus is not None:  # the bounds --gpus obeys in estimate and compare (catalog/bounds.py)
+        check_value("gpus", gpus, cat, "")
     budget_usd = _number("budget", budget)
     c_given = _number("flops", flops)
     d_inf = _number("inference-tokens", inference_tokens) if inference_tokens not in (None, 0, "0") else 0.0

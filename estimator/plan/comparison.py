@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from estimator.catalog.bounds import check_value
 from estimator.catalog.loader import Catalog
 from estimator.catalog.yamlio import line_of, load_yaml
 from estimator.errors import ConfigurationError, DatasetError, EstimatorError
@@ -224,6 +225,8 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
     max_rows: a grid with more points is refused before any work (None: no limit).
     """
     cat = resolve_catalog(catalog)
+    if gpus is not None:  # a bad --gpus is the user's input, not one route that cannot run
+        check_value("gpus", gpus, cat, "")
     if tokens is not None and dataset:
         raise ConfigurationError("give either tokens or a dataset, not both")
     notes: list[str] = []

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from estimator.catalog.bounds import check_value
 from estimator.catalog.loader import Catalog
 from estimator.errors import ConfigurationError
 from estimator.plan import assumptions as at
@@ -92,6 +93,8 @@ def serve(model: str, *, gpu: str | None = None, gpus: int | None = None, provid
     """
     cat = resolve_catalog(catalog)
     overrides = checked_overrides(dict(overrides or {}), cat)
+    if gpus is not None:  # the bounds --gpus obeys in estimate and compare (catalog/bounds.py)
+        check_value("gpus", gpus, cat, "")
     spec, warnings = complete_catalog_model(cat.model(model))
     if spec.api_only:
         raise ConfigurationError(f"{spec.id} has no public weights to serve yourself; its hosted price is in "
