@@ -7,6 +7,8 @@ import threading
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from estimator.catalog import yamlio
 from estimator.catalog.loader import load_catalog, validate_file
@@ -312,3 +314,29 @@ def test_pure_python_parser_has_the_same_limits(monkeypatch, body):
     monkeypatch.setattr(yamlio, "_Loader", Pure)
     with pytest.raises(CatalogError, match=r"x.yaml.*(nested deeper than 64 levels|once aliases)"):
         yamlio.load_yaml("x.yaml", body)
+
+
+# ---- fuzz: whatever the text, the loader returns data or raises CatalogError (never another exception) ----------
+YAML_BITS = ["a", "b:", ": ", "- ", "[", "]", "{", "}", ", ", "&x ", "*x", "!!str ", "!t ", "!!python/name:os ", "<<: ",
+             "? ", "|", ">", "'", '"', "#", "\n", "  ", "\t", "1e400", "9" * 30, "2025-13-45", "true", "~", "---\n",
+             "...", "%YAML 1.1\n", "\\x00", "\ufeff", "é", "\x85"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=200), st.lists(st.sampled_from(YAML_BITS), max_size=40).map("".join)))
+def test_any_text_is_data_or_one_catalog_error(text):
+    try:
+        yamlio.load_yaml("fuzz.yaml", text)
+    except CatalogError as exc:
+        assert str(exc).startswith("fuzz.yaml") and "\n" not in str(exc).strip(), str(exc)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(YAML_BITS), max_size=40).map("".join))
+def test_any_catalog_text_gives_problems_not_exceptions(text):
+    from estimator.catalog.loader import _read_table_file
+
+    try:
+        _read_table_file("fuzz.yaml", text)
+    except CatalogError:
+        pass

@@ -127,8 +127,10 @@ def load_yaml(path: str | Path, text: str | None = None) -> tuple[Any, dict[Path
             raise CatalogError(f"{where}: nested deeper than {MAX_DEPTH} levels (limit for catalog and scenario "
                                "files)") from None
         raise CatalogError(f"{where}: invalid YAML: {exc.problem or exc.context}") from None
-    except yaml.YAMLError as exc:
-        raise CatalogError(f"{path}: invalid YAML: {exc}") from None
+    except yaml.YAMLError as exc:  # e.g. a control character (yaml.reader.ReaderError): one line, with the line
+        position = getattr(exc, "position", None)
+        where = f"{path}:{text.count(chr(10), 0, position) + 1}" if isinstance(position, int) else str(path)
+        raise CatalogError(f"{where}: invalid YAML: {str(exc).splitlines()[0]}") from None
     except CatalogError as exc:
         raise CatalogError(f"{path}:{str(exc).removeprefix('line ')}") from None
     except RecursionError:  # the pure-Python composer (no libyaml) recurses before the builder can count
