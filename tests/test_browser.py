@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # headless Chromium loads a 5 MB page per test (~30 s in all); .ci/run runs it
+
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parent.parent
 SCREENSHOT = REPO / "reports" / "screenshot.png"
