@@ -193,7 +193,7 @@ def test_grid_limit_in_the_library(tmp_path):
 
 
 def test_cli_default_matches_the_library():
-    from estimator.cli import DEFAULT_MAX_ROWS
+    from estimator.cli.options import DEFAULT_MAX_ROWS
 
     assert DEFAULT_MAX_ROWS == limits.DEFAULT_MAX_ROWS
 

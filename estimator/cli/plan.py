@@ -8,7 +8,7 @@ from estimator.cli.errors import friendly_errors
 
 
 def _sets(values: tuple[str, ...]) -> dict[str, str]:
-    from estimator.cli import _parse_sets
+    from estimator.cli.options import _parse_sets
 
     return _parse_sets(values)
 

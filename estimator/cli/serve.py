@@ -35,7 +35,7 @@ def serve(model, gpu, gpus, provider, tier, input_tokens, output_tokens, request
     estimator serve --model llama-3.1-70b --gpu h100-sxm --provider lambda --requests-per-day 1M --months 12
     """
     import estimator as api
-    from estimator.cli import _parse_sets
+    from estimator.cli.options import _parse_sets
     from estimator.present.render import render_record, render_rows
     from estimator.units import usd
 
