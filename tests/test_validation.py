@@ -84,3 +84,14 @@ def test_committed_report_is_current(validation):
     committed = (Path(__file__).resolve().parent.parent / "docs" / "validation.md").read_text(encoding="utf-8")
     results, summary = run_validation(samples=2000)
     assert committed == to_markdown(results, summary)
+
+
+def test_validate_table_has_no_line_longer_than_a_screen_of_text():
+    """Issue 9: the table output ended in a 20,603-character Python repr line."""
+    from click.testing import CliRunner
+
+    from estimator.cli import cli
+
+    r = CliRunner().invoke(cli, ["validate", "--samples", "200"])
+    assert r.exit_code == 0, r.output
+    assert max(len(line) for line in r.output.splitlines()) < 400

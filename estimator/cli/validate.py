@@ -34,8 +34,12 @@ def validate(output, samples, fmt) -> None:
         click.echo(render_rows(rows, fmt))
         if fmt == "table":
             for key, value in summary.items():
-                if isinstance(value, (list, dict)) and value and isinstance(next(iter(value)), dict):
+                if isinstance(value, list) and value and isinstance(value[0], dict):
                     click.echo(f"{key}: {len(value)} rows (in --format json and docs/validation.md)")
+                elif isinstance(value, dict):
+                    for sub, v in value.items():
+                        if not isinstance(v, (list, dict)):
+                            click.echo(f"{key}.{sub}: {v:.3g}" if isinstance(v, float) else f"{key}.{sub}: {v}")
                 elif isinstance(value, list):
                     click.echo(f"{key}: {', '.join(map(str, value)) or 'none'}")
                 else:
