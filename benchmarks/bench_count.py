@@ -94,7 +94,7 @@ t = time.perf_counter()
 if {processes}:  # the ceiling: texts already in memory, one process per core, no thread pool
     import multiprocessing
     def part(i):
-        encode = enc._core_bpe.encode_ordinary
+        encode = enc.encode_ordinary
         return sum(len(encode(s)) for s in texts[i::{cores}])
     with multiprocessing.get_context("fork").Pool({cores}) as pool:
         tokens = sum(pool.map(part, range({cores})))

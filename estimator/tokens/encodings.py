@@ -2,21 +2,20 @@
 
 tiktoken downloads its BPE rank tables on first use. We never let it: the four
 tables ship in ``estimator/data/encodings`` and are read with importlib.resources,
-their sha256 checked against the hash tiktoken itself expects. The regex
-(``pat_str``) and special tokens come from tiktoken's own ``tiktoken_ext.openai_public``
-constructors, called with their loader swapped for ours, so they always match the
-installed tiktoken and no URL is ever opened.
+their sha256 checked against the hash tiktoken itself expects. Each encoding is built
+with tiktoken's public constructor ``tiktoken.Encoding(name, pat_str=..., mergeable_ranks=...,
+special_tokens=...)``; the regex and special tokens below are those of
+``tiktoken_ext/openai_public.py`` (tiktoken 0.7 to 0.14), and a test checks that the
+result encodes known strings to the token ids OpenAI publishes.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import threading
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
-from typing import Any
 
 from estimator.errors import DatasetError, EstimatorError
 
@@ -30,42 +29,43 @@ ENCODING_SHA256 = {
 ENCODINGS = tuple(ENCODING_SHA256)
 ALIASES = {"gpt2": "r50k_base"}  # gpt2 is r50k_base with the same ranks and special token
 
-_swap_lock = threading.Lock()
+ENDOFTEXT, ENDOFPROMPT = "<|endoftext|>", "<|endofprompt|>"
+FIM_PREFIX, FIM_MIDDLE, FIM_SUFFIX = "<|fim_prefix|>", "<|fim_middle|>", "<|fim_suffix|>"
+_R50K_PAT = r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s"""
+_CL100K_PAT = (r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$"""
+               r"""|\s*[\r\n]|\s+(?!\S)|\s""")
+_O200K_PAT = "|".join([
+    r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+    r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+    r"""\p{N}{1,3}""",
+    r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
+    r"""\s*[\r\n]+""",
+    r"""\s+(?!\S)""",
+    r"""\s+""",
+])
+# name -> (pat_str, special tokens), as in tiktoken_ext/openai_public.py
+_DEFINITIONS = {
+    "r50k_base": (_R50K_PAT, {ENDOFTEXT: 50256}),
+    "p50k_base": (_R50K_PAT, {ENDOFTEXT: 50256}),
+    "cl100k_base": (_CL100K_PAT, {ENDOFTEXT: 100257, FIM_PREFIX: 100258, FIM_MIDDLE: 100259, FIM_SUFFIX: 100260,
+                                  ENDOFPROMPT: 100276}),
+    "o200k_base": (_O200K_PAT, {ENDOFTEXT: 199999, ENDOFPROMPT: 200018}),
+}
 
 
-def _ranks(name: str, expected_hash: str) -> dict[bytes, int]:
-    """Rank table for ``name`` from package data, verified against ``expected_hash``."""
-    if expected_hash != ENCODING_SHA256[name]:
-        raise EstimatorError(f"tiktoken expects sha256 {expected_hash} for {name}; bundled file has {ENCODING_SHA256[name]}")
+def _ranks(name: str) -> dict[bytes, int]:
+    """Rank table for ``name`` from package data, verified against its sha256."""
+    expected_hash = ENCODING_SHA256[name]
     ref = resources.files("estimator").joinpath("data", "encodings", f"{name}.tiktoken")
     with resources.as_file(ref) as path:
         if not path.is_file():
             raise EstimatorError(f"bundled encoding file {name}.tiktoken is missing from the package")
         data = path.read_bytes()
-        if hashlib.sha256(data).hexdigest() != expected_hash:
-            raise EstimatorError(f"bundled encoding file {name}.tiktoken fails its sha256 check")
-        # Parse the verified bytes here rather than through tiktoken.load.load_tiktoken_bpe, which would
-        # also write a copy into tiktoken's cache directory (/tmp/data-gym-cache) on every new machine.
-        # Format (tiktoken/load.py): one "<base64 token> <rank>" pair per line.
-        return {base64.b64decode(token): int(rank) for token, rank in (line.split() for line in data.splitlines() if line)}
-
-
-def _constructor_args(name: str) -> dict[str, Any]:
-    """Call tiktoken's own constructor for ``name`` with its loader redirected to package data."""
-    from tiktoken_ext import openai_public
-
-    def local_loader(blobpath: str, expected_hash: str | None = None) -> dict[bytes, int]:
-        if not blobpath.endswith(f"/{name}.tiktoken") or expected_hash is None:
-            raise EstimatorError(f"tiktoken asked for {blobpath}; only bundled encodings are allowed")
-        return _ranks(name, expected_hash)
-
-    with _swap_lock:
-        original = openai_public.load_tiktoken_bpe
-        openai_public.load_tiktoken_bpe = local_loader
-        try:
-            return openai_public.ENCODING_CONSTRUCTORS[name]()
-        finally:
-            openai_public.load_tiktoken_bpe = original
+    if hashlib.sha256(data).hexdigest() != expected_hash:
+        raise EstimatorError(f"bundled encoding file {name}.tiktoken fails its sha256 check")
+    # Format (tiktoken/load.py): one "<base64 token> <rank>" pair per line. Parsed here rather than with
+    # tiktoken.load.load_tiktoken_bpe, which would also copy the file into tiktoken's cache directory.
+    return {base64.b64decode(token): int(rank) for token, rank in (line.split() for line in data.splitlines() if line)}
 
 
 @cache
@@ -76,9 +76,8 @@ def get_encoding(name: str = "cl100k_base"):
     canonical = ALIASES.get(name, name)
     if canonical not in ENCODING_SHA256:
         raise EstimatorError(f"unknown encoding '{name}'; bundled: {', '.join(ENCODINGS)}")
-    args = _constructor_args(canonical)
-    args["name"] = name
-    return tiktoken.Encoding(**args)
+    pat_str, special = _DEFINITIONS[canonical]
+    return tiktoken.Encoding(name, pat_str=pat_str, mergeable_ranks=_ranks(canonical), special_tokens=dict(special))
 
 
 @dataclass(frozen=True)
@@ -104,7 +103,7 @@ class Counter:
             self._encode = None
         else:
             self._hf = None
-            self._encode = get_encoding(spec.encoding)._core_bpe.encode_ordinary
+            self._encode = get_encoding(spec.encoding).encode_ordinary
 
     def count_batch(self, texts: list[str]) -> list[int]:
         if self._hf is not None:
