@@ -88,8 +88,10 @@ def test_cookbook_format_checks(tmp_path):
         {"messages": [{"role": "robot", "content": "hi"}, {"role": "assistant", "content": "x", "mood": 1}]},
         {"prompt_only": "x"},
     ]
-    (tmp_path / "c.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs))
-    kinds = {(f.line, f.kind) for f in count_tokens(tmp_path / "c.jsonl").findings.items}
+    (tmp_path / "c.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs) + GOOD + "\n")
+    p = count_tokens(tmp_path / "c.jsonl")
+    assert (p.examples, p.skipped_lines) == (1, 4)  # a line with a format error is not counted
+    kinds = {(f.line, f.kind) for f in p.findings.items}
     assert {(1, "example_missing_assistant_message"), (2, "message_missing_key"), (3, "unrecognized_role"),
             (3, "message_unrecognized_key"), (4, "missing_messages_list")} <= kinds
 

@@ -77,10 +77,16 @@ def test_factor_scales_content_and_marks_approximate(tmp_path):
 
 
 def test_prompt_completion_preference_text_and_alpaca(tmp_path):
-    recs = [{"prompt": "Say hi", "completion": " hi"}, {"text": "plain pretraining text"}]
-    d = count_tokens(write_jsonl(tmp_path / "pc.jsonl", recs)).to_dict()
+    pc = write_jsonl(tmp_path / "pc.jsonl", [{"prompt": "Say hi", "completion": " hi"}])
+    text = write_jsonl(tmp_path / "t.jsonl", [{"text": "plain pretraining text"}])
+    d = count_tokens([pc, text]).to_dict()
     assert d["total_tokens"] == n("Say hi") + n(" hi") + n("plain pretraining text")
     assert d["trainable_tokens"] == n(" hi") + n("plain pretraining text")
+    # one file, two shapes: the file is prompt/completion (its first record), the text line is a finding
+    mixed = write_jsonl(tmp_path / "mixed.jsonl", [{"prompt": "Say hi", "completion": " hi"}, {"text": "plain"}])
+    d = count_tokens(mixed).to_dict()
+    assert (d["total_tokens"], d["skipped_lines"]) == (n("Say hi") + n(" hi"), 1)
+    assert [(f["line"], f["kind"]) for f in d["findings"]] == [(2, "format_mismatch")]
 
     pref = {"input": {"messages": [{"role": "user", "content": "Capital of France?"}]},
             "preferred_output": [{"role": "assistant", "content": "Paris"}],

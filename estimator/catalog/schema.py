@@ -88,6 +88,8 @@ class Tokenizer(_Strict):
     factor: float = Field(1.0, gt=0)
     approximate: bool = False
     note: str | None = None
+    hf_repo: str | None = None  # Hugging Face repo whose cached tokenizer.json gives exact counts (estimator.tokens.models)
+    file: str | None = None  # a local tokenizer.json for exact counts (e.g. in a user catalog)
 
 
 class ModelSpec(_Entry):

@@ -1,22 +1,25 @@
-"""count_tokens: plan shards, map them over all cores, reduce the profiles."""
+"""count_tokens: plan shards, map them over all cores (or a Dask cluster), reduce the profiles."""
 
 from __future__ import annotations
 
 import math
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable
-from pathlib import Path
+import signal
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from estimator.errors import DatasetError, EstimatorError
 from estimator.tokens.encodings import TokenizerSpec
-from estimator.tokens.files import SHARD_BYTES, Shard, expand_paths, plan_shards
+from estimator.tokens.files import SHARD_BYTES, DataFile, Shard, expand_paths, plan_shards
 from estimator.tokens.profile import CountSettings, DatasetProfile
 from estimator.tokens.progress import Progress
 from estimator.tokens.shard import Job, count_shard, counter_for
 
 MIN_SHARD_BYTES = 1024 * 1024
 SINGLE_PROCESS_BYTES = 4 * 1024 * 1024  # below this a process pool costs more than it saves
+
+OnResult = Callable[[int, DatasetProfile, int], None]
 
 
 def available_cores() -> int:
@@ -28,10 +31,10 @@ def available_cores() -> int:
 
 def count_tokens(
     paths,
-    encoding: str = "cl100k_base",
-    factor: float = 1.0,
-    approximate: bool = False,
-    chat_format: str | int = "openai",
+    encoding: str | None = None,
+    factor: float | None = None,
+    approximate: bool | None = None,
+    chat_format: str | int | None = None,
     context: int | None = None,
     example_cap: int | None = None,
     seq_len: int | None = None,
@@ -45,33 +48,68 @@ def count_tokens(
     column: str | None = None,
     progress: bool = False,
     tokenizer_file: str | os.PathLike | None = None,
+    model: str | None = None,
+    catalogs: Sequence[str] = (),
+    scheduler: str | None = None,
 ) -> DatasetProfile:
-    """Count the tokens of the dataset at ``paths`` (files, directories, globs).
+    """Count the tokens of the dataset at ``paths`` (files, directories, globs, s3:// gs:// az:// https:// URLs).
 
-    Returns a DatasetProfile; raises DatasetError (one line, file:line) when nothing can be
-    counted, or with ``strict`` at the first broken line.
+    ``model`` takes the tokenizer, chat overhead, context and API cap from the catalog (and the model's own
+    tokenizer.json when one is on this machine); explicit arguments override it. ``scheduler`` runs the shards
+    on Dask: ``"local"`` starts a LocalCluster of ``workers`` processes, ``"tcp://host:8786"`` uses a running
+    cluster. Returns a DatasetProfile; raises DatasetError (one line, file:line) when nothing can be counted,
+    or with ``strict`` at the first broken line.
     """
-    _check_args(factor, chat_format, context, example_cap, seq_len, micro_batch, workers, sample, sample_bytes)
-    spec = TokenizerSpec(encoding=encoding, tokenizer_file=os.fspath(tokenizer_file) if tokenizer_file else None)
+    resolved = _resolve(model, catalogs, encoding, factor, approximate, chat_format, context, example_cap)
+    if tokenizer_file is None and resolved.tokenizer_file is not None:
+        tokenizer_file = resolved.tokenizer_file
+    s = resolved.settings
+    _check_args(s["factor"], s["chat_format"], s["context"], s["example_cap"], seq_len, micro_batch, workers, sample,
+                sample_bytes)
+    spec = TokenizerSpec(encoding=s["encoding"], tokenizer_file=os.fspath(tokenizer_file) if tokenizer_file else None)
     settings = CountSettings(
-        encoding=spec.name, factor=float(factor), approximate=bool(approximate) and not spec.tokenizer_file,
-        chat_format=chat_format, context=context, example_cap=example_cap, seq_len=seq_len, micro_batch=micro_batch,
+        encoding=spec.name, factor=1.0 if spec.tokenizer_file else float(s["factor"]),
+        approximate=bool(s["approximate"]) and not spec.tokenizer_file, chat_format=s["chat_format"],
+        context=s["context"], example_cap=s["example_cap"], seq_len=seq_len, micro_batch=micro_batch,
     )
     job = Job(settings=settings, tokenizer=spec, column=column)
     counter_for(spec)  # load the tokenizer now: fails early, and forked workers inherit it
-    files = expand_paths(paths)
+    skipped: list = []
+    files = expand_paths(paths, skipped)
     workers = workers or available_cores()
+    runner = _runner(scheduler, workers)
     if sample is not None or sample_bytes is not None:
         from estimator.tokens.sampling import sample_count
 
-        profile = sample_count(files, job, format_in, sample, sample_bytes, seed, workers, progress)
+        profile = sample_count(files, job, format_in, sample, sample_bytes, seed, workers, progress, runner)
     else:
-        total = sum(f.stat().st_size for f in files)
+        total = sum(f.size for f in files)
         shard_bytes = min(SHARD_BYTES, max(MIN_SHARD_BYTES, math.ceil(total / (8 * workers))))
         shards = plan_shards(files, format_in, shard_bytes)
-        results = map_shards(shards, job, workers, progress)
-        profile = reduce_profiles(shards, results, settings)
+        reducer = OrderedReducer(shards, settings)
+        map_shards(shards, job, workers, progress, reducer.add, runner)
+        profile = reducer.result()
+    for finding in skipped:
+        profile.findings.add(finding)
+    profile.tokenizer = {"source": resolved.tokenizer_source if spec.tokenizer_file == resolved.tokenizer_file else None,
+                         "factor_check": resolved.factor_check if settings.approximate else None}
     return finish(profile, files, strict)
+
+
+def _resolve(model, catalogs, encoding, factor, approximate, chat_format, context, example_cap):
+    from estimator.tokens.models import ModelCount, model_count
+
+    if model is not None:
+        resolved = model_count(model, catalogs, encoding)
+    else:
+        resolved = ModelCount({"encoding": "cl100k_base", "factor": 1.0, "approximate": False, "chat_format": "openai",
+                               "context": None, "example_cap": None})
+    explicit = {"encoding": encoding, "factor": factor, "approximate": approximate, "chat_format": chat_format,
+                "context": context, "example_cap": example_cap}
+    resolved.settings.update({k: v for k, v in explicit.items() if v is not None})
+    if encoding is not None and resolved.tokenizer_file is not None:
+        resolved.tokenizer_file = resolved.tokenizer_source = None  # an explicit encoding wins over a found file
+    return resolved
 
 
 def _check_args(factor, chat_format, context, example_cap, seq_len, micro_batch, workers, sample, sample_bytes) -> None:
@@ -89,50 +127,103 @@ def _check_args(factor, chat_format, context, example_cap, seq_len, micro_batch,
         raise EstimatorError("give sample or sample_bytes, not both")
 
 
+def _runner(scheduler: str | None, workers: int) -> Any:
+    if scheduler is None:
+        return None
+    from estimator.tokens.cluster import ClusterRunner  # imports dask only here
+
+    return ClusterRunner(scheduler, workers)
+
+
+# -- the map -----------------------------------------------------------------------------
+_SHARED = None  # in pool workers: multiprocessing Array [bytes, tokens] the parent's progress line reads
+
+
+def _init_worker(shared) -> None:
+    global _SHARED
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: no traceback per worker
+    _SHARED = shared
+
+
+def _shared_tick(nbytes: int, tokens: int) -> None:
+    with _SHARED.get_lock():
+        _SHARED[0] += nbytes
+        _SHARED[1] += tokens
+
+
 def _work(args: tuple[int, Shard, Job]) -> tuple[int, DatasetProfile, int]:
     index, shard, job = args
-    profile, lines = count_shard(shard, job)
+    profile, lines = count_shard(shard, job, _shared_tick if _SHARED is not None else None)
     return index, profile, lines
 
 
-def map_shards(shards: list[Shard], job: Job, workers: int, progress: bool = False,
-               on_result: Callable[[int, DatasetProfile], None] | None = None) -> dict[int, tuple[DatasetProfile, int]]:
-    """Count every shard, in this process or a pool of ``workers``; results keyed by shard index."""
-    results: dict[int, tuple[DatasetProfile, int]] = {}
+def map_shards(shards: list[Shard], job: Job, workers: int, progress: bool, on_result: OnResult,
+               runner: Any = None) -> None:
+    """Count every shard, in this process, a pool of ``workers`` processes, or on ``runner``'s cluster."""
     total = sum(s.size for s in shards)
+    if runner is not None:
+        with Progress(total, progress, label="counting on the cluster") as bar:
+            runner.run(shards, job, bar, on_result)
+        return
     tasks = [(s.index, s, job) for s in sorted(shards, key=lambda s: -s.size)]  # big first: better balance
-    with Progress(total, progress) as bar:
-        def collect(items: Iterable[tuple[int, DatasetProfile, int]]) -> None:
-            for index, profile, lines in items:
-                results[index] = (profile, lines)
-                bar.advance(profile.bytes, profile.examples)
-
-        if workers <= 1 or len(shards) <= 1 or total < SINGLE_PROCESS_BYTES:
-            collect(map(_work, tasks))
-        else:
-            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-            ctx = multiprocessing.get_context(method)
-            with ctx.Pool(min(workers, len(shards))) as pool:
-                collect(pool.imap_unordered(_work, tasks, chunksize=1))
-    return results
-
-
-def reduce_profiles(shards: list[Shard], results: dict[int, tuple[DatasetProfile, int]],
-                    settings: CountSettings) -> DatasetProfile:
-    """Merge shard profiles in file order, making shard-relative line numbers absolute."""
-    total = DatasetProfile(settings=settings)
-    offsets: dict[str, int] = {}
-    for shard in sorted(shards, key=lambda s: s.index):
-        profile, lines = results[shard.index]
-        offset = offsets.get(shard.path, 0)
-        if offset:
-            profile.findings.shift_lines(shard.path, offset)
-        offsets[shard.path] = offset + lines
-        total.merge(profile)
-    return total
+    if workers <= 1 or len(shards) <= 1 or total < SINGLE_PROCESS_BYTES:
+        with Progress(total, progress) as bar:
+            for _, shard, _ in tasks:
+                profile, lines = count_shard(shard, job, bar.tick)
+                on_result(shard.index, profile, lines)
+        return
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    ctx = multiprocessing.get_context(method)
+    shared = ctx.Array("q", 2)
+    pool = ctx.Pool(min(workers, len(shards)), initializer=_init_worker, initargs=(shared,))  # fork before threads
+    try:
+        with Progress(total, progress) as bar:
+            bar.poll(lambda: (shared[0], shared[1]))
+            for index, profile, lines in pool.imap_unordered(_work, tasks, chunksize=1):
+                on_result(index, profile, lines)
+        pool.close()
+    except BaseException:
+        pool.terminate()  # Ctrl-C or an error: stop the workers now, quietly
+        raise
+    finally:
+        pool.join()
 
 
-def finish(profile: DatasetProfile, files: list[Path], strict: bool) -> DatasetProfile:
+class OrderedReducer:
+    """Merge shard profiles in file order as they arrive, making shard-relative line numbers absolute.
+
+    Results are held only until every earlier shard has arrived, so memory stays bounded when they
+    come roughly in order (a cluster), and the merge order (hence which findings are kept) never
+    depends on which worker finished first.
+    """
+
+    def __init__(self, shards: list[Shard], settings: CountSettings):
+        self.order = [s.index for s in sorted(shards, key=lambda s: s.index)]
+        self.by_index = {s.index: s for s in shards}
+        self.pending: dict[int, tuple[DatasetProfile, int]] = {}
+        self.next = 0
+        self.offsets: dict[str, int] = {}
+        self.total = DatasetProfile(settings=settings)
+
+    def add(self, index: int, profile: DatasetProfile, lines: int) -> None:
+        self.pending[index] = (profile, lines)
+        while self.next < len(self.order) and self.order[self.next] in self.pending:
+            shard = self.by_index[self.order[self.next]]
+            profile, lines = self.pending.pop(shard.index)
+            offset = self.offsets.get(shard.path, 0)
+            if offset:
+                profile.findings.shift_lines(shard.path, offset)
+            self.offsets[shard.path] = offset + lines
+            self.total.merge(profile)
+            self.next += 1
+
+    def result(self) -> DatasetProfile:
+        if self.next != len(self.order):
+            raise EstimatorError(f"internal: {len(self.order) - self.next} shard results missing")
+        return self.total
+
+
+def finish(profile: DatasetProfile, files: list[DataFile], strict: bool) -> DatasetProfile:
     """Close plain-text pieces; turn 'nothing counted' and, with strict, any broken line into errors."""
     profile.close_documents()
     first = profile.findings.first_error()

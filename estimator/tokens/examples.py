@@ -15,6 +15,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from estimator.tokens.record_format import mismatch, shape
+
 RECOGNIZED_MESSAGE_KEYS = frozenset({"role", "content", "name", "function_call", "weight", "tool_calls", "tool_call_id", "refusal"})
 RECOGNIZED_ROLES = frozenset({"system", "user", "assistant", "function", "tool", "developer"})
 NOT_SENT = frozenset({"weight"})  # metadata the trainer reads; never tokenized
@@ -71,8 +73,15 @@ class ExampleBuilder:
         self.count_small = count_small
         self.report = report
         self.json_values = False  # True for jsonl/json: a bare JSON string is then not an example
+        self.expected: tuple[str, int] | None = None  # the file's record shape and where it was decided
 
     def add(self, batch: Batch, line: int, item: Any) -> None:
+        if self.expected is not None and isinstance(item, (dict, list)):
+            found = shape(item)
+            if found != self.expected[0] and (found is not None or isinstance(item, dict)):
+                kind, message = mismatch(self.expected, found, list(map(str, item)) if isinstance(item, dict) else [])
+                self.report(kind, line, message)
+                return
         if isinstance(item, str) and not self.json_values:
             ex = batch.new_example(line)
             batch.text(ex, item, "text", True)
@@ -143,16 +152,20 @@ class ExampleBuilder:
             unknown = m.keys() - RECOGNIZED_MESSAGE_KEYS
             if unknown:
                 self.report("message_unrecognized_key", line, f"message {i} has unrecognized key(s): {', '.join(sorted(map(str, unknown)))}")
+                ok = False
             if role is not None and role not in RECOGNIZED_ROLES:
                 self.report("unrecognized_role", line, f"message {i} has unrecognized role '{role}'")
+                ok = False
             content = m.get("content")
             if not (m.get("tool_calls") or m.get("function_call")) and (not content or not isinstance(content, (str, list))):
                 self.report("missing_content", line, f"message {i} has no text content")
+                ok = False
             if "weight" in m and (isinstance(m["weight"], (list, dict)) or m["weight"] not in (0, 1)):
                 self.report("invalid_weight", line, f"message {i} has weight {m['weight']!r}; only 0 or 1 is allowed")
             has_assistant = has_assistant or role == "assistant"
         if not has_assistant:
             self.report("example_missing_assistant_message", line, "no assistant message")
+            ok = False
         return ok
 
     def _messages(self, batch: Batch, ex: int, messages: list, mult: int) -> None:

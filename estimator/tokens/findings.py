@@ -17,7 +17,7 @@ from typing import Any
 ERROR_KINDS = frozenset({
     "data_type", "missing_messages_list", "message_missing_key", "message_unrecognized_key",
     "unrecognized_role", "missing_content", "example_missing_assistant_message",
-    "invalid_json", "encoding", "binary", "line_too_long", "unknown_format", "invalid_row",
+    "invalid_json", "encoding", "binary", "line_too_long", "unknown_format", "invalid_row", "format_mismatch",
 })
 KEEP_PER_KIND = 20  # findings kept with their line; every one is counted in ``counts``
 
@@ -67,11 +67,11 @@ class FindingLog:
             if f.file == file and f.line is not None:
                 f.line += offset
 
-    def forget_lines(self, file: str, start: int) -> None:
-        """Sampled byte ranges do not know their absolute line numbers: say where instead."""
+    def forget_lines(self, file: str, where: str) -> None:
+        """Sampled ranges do not know their absolute line numbers: say where instead (``where``: 'byte 1234')."""
         for f in self.items:
             if f.file == file and f.line is not None:
-                f.message = f"{f.message} (line {f.line} of the sampled range starting at byte {start})"
+                f.message = f"{f.message} (line {f.line} of the sampled range starting at {where})"
                 f.line = None
 
     def first_error(self) -> Finding | None:

@@ -49,9 +49,11 @@ class DatasetProfile:
     over_context_examples: int = 0
     over_limit_examples: int = 0
     billed_tokens_per_epoch: int = 0
+    skipped_lines: int = 0  # lines not counted because of an error finding
     findings: FindingLog = field(default_factory=FindingLog)
     sample: dict[str, Any] | None = None
     open_documents: Counter = field(default_factory=Counter)  # plain text: (file, piece) -> tokens so far
+    tokenizer: dict[str, Any] | None = None  # where an exact tokenizer was found; the factor's measured error
 
     def close_documents(self) -> None:
         """Turn the token sums of plain-text pieces into examples (after the last merge)."""
@@ -87,7 +89,7 @@ class DatasetProfile:
         if self.settings != other.settings:
             raise ValueError("cannot merge profiles counted with different settings")
         for name in ("files", "bytes", "examples", "messages", "total_tokens", "trainable_tokens",
-                     "over_context_examples", "over_limit_examples", "billed_tokens_per_epoch"):
+                     "over_context_examples", "over_limit_examples", "billed_tokens_per_epoch", "skipped_lines"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.tokens_by_role.update(other.tokens_by_role)
         self.lengths.update(other.lengths)
@@ -154,6 +156,8 @@ class DatasetProfile:
             "approximate": bool(s.approximate or s.factor != 1.0),
             "encoding": s.encoding,
             "factor": s.factor,
+            "tokenizer_source": (self.tokenizer or {}).get("source"),
+            "factor_check": (self.tokenizer or {}).get("factor_check"),
             "chat_format": s.chat_format,
             "files": self.files,
             "bytes": self.bytes,
@@ -163,6 +167,7 @@ class DatasetProfile:
             "computed_tokens": self.computed_tokens(examples, total),
             "sampled": self.sample is not None,
             "sample": self.sample,
+            "skipped_lines": self.skipped_lines,
             "finding_counts": dict(sorted(self.findings.counts.items())),
             "findings": [f.as_dict() for f in self.findings.items],
         }
@@ -183,6 +188,8 @@ class DatasetProfile:
             flat["packed_tokens"] = d["computed_tokens"]["packed_tokens"]
         for name, e in (d["sample"] or {}).get("estimates", {}).items():
             flat[f"{name}_ci95"] = f"{e['ci95_low']:,.0f} .. {e['ci95_high']:,.0f}" if e["ci95_low"] is not None else None
+        if d["skipped_lines"]:
+            flat["skipped_lines"] = d["skipped_lines"]
         for kind, n in d["finding_counts"].items():
             flat[f"findings[{kind}]"] = n
         return flat

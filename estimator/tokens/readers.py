@@ -15,7 +15,9 @@ from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
 from estimator.errors import DatasetError
+from estimator.tokens import remote
 from estimator.tokens.files import Shard
+from estimator.tokens.streams import Stream, looks_binary, stream_errors
 
 MAX_LINE_BYTES = 64 * 1024 * 1024  # longer lines (or JSON values, CSV fields) are skipped with a finding
 BLOCK = 1024 * 1024
@@ -26,28 +28,6 @@ _SAFE_AFTER_NEWLINE = frozenset(range(0x21, 0x7F))  # a printable ASCII byte tha
 Report = Callable[[str, "int | None", str], None]
 
 
-def open_binary(shard: Shard) -> BinaryIO:
-    """The decompressed byte stream of a shard's file."""
-    if shard.compression is None:
-        return open(shard.path, "rb")
-    if shard.compression == "gzip":
-        import gzip
-        return gzip.open(shard.path, "rb")
-    if shard.compression == "bz2":
-        import bz2
-        return bz2.open(shard.path, "rb")
-    if shard.compression == "xz":
-        import lzma
-        return lzma.open(shard.path, "rb")
-    try:
-        import zstandard
-    except ImportError:
-        raise DatasetError(f"{shard.path}: reading .zst files needs the 'zstandard' package") from None
-    raw = open(shard.path, "rb")
-    reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=True)
-    return io.BufferedReader(reader, buffer_size=BLOCK)
-
-
 class ShardReader:
     """Iterate one shard. After iteration, ``lines`` holds the number of lines it covered."""
 
@@ -56,8 +36,28 @@ class ShardReader:
         self.lines = 0
         self.container = shard.container
         self.document_mode = False  # text: every item of the shard is a chunk of one example
+        self._raw: BinaryIO | None = None
+        self._origin = 0
+
+    def consumed(self) -> int:
+        """Bytes of the file (compressed, as stored) read so far by this shard, for progress."""
+        try:
+            return max(0, self._raw.tell() - self._origin) if self._raw is not None else 0
+        except (OSError, ValueError):
+            return 0
 
     def __iter__(self) -> Iterator[tuple[int, Any]]:
+        """Items of the shard; a damaged compressed stream is one DatasetError naming the file and the reason."""
+        if self.shard.compression is None:
+            yield from self._items()
+            return
+        try:
+            yield from self._items()
+        except stream_errors() as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise DatasetError(f"{self.shard.path}: truncated or corrupt {self.shard.compression} data ({reason})") from None
+
+    def _items(self) -> Iterator[tuple[int, Any]]:
         if self.container == "parquet":
             yield from self._parquet()
             return
@@ -68,8 +68,11 @@ class ShardReader:
             first = head.lstrip()[:1]
             self.container = "jsonl" if first == b"{" else "json" if first == b"[" else "text"
         self.document_mode = self.container == "text"
-        with open_binary(self.shard) as f:
+        opened = Stream(self.shard)
+        with opened as f:
             start, length = self._range(f)
+            self._raw = opened.raw
+            self._origin = opened.raw.tell() if self.shard.compression is None else 0
             if self.container in ("jsonl", "lines"):
                 yield from self._jsonl_or_lines(f, length)
             elif self.container == "text":
@@ -84,11 +87,14 @@ class ShardReader:
     # -- file checks and byte ranges ----------------------------------------------------
     def _head(self) -> bytes | None:
         try:
-            with open_binary(self.shard) as f:
+            with Stream(self.shard) as f:
                 head = f.read(HEAD)
+        except DatasetError:
+            raise
         except (OSError, EOFError, ValueError) as exc:
-            kind = "binary" if self.shard.compression else "unreadable"
-            self.report(kind, None, f"cannot read ({self.shard.compression or 'file'}): {exc}")
+            if self.shard.compression:
+                raise
+            self.report("unreadable", None, f"cannot read: {exc}")
             return None
         if not head.strip():
             if self.shard.start == 0:
@@ -97,7 +103,7 @@ class ShardReader:
         if head.startswith((b"\xff\xfe", b"\xfe\xff")):
             self.report("encoding", 1, "file is UTF-16; convert it to UTF-8")
             return None
-        if b"\x00" in head:
+        if looks_binary(head):
             self.report("binary", None, "binary file (NUL bytes), not text; skipped")
             return None
         return head
@@ -141,6 +147,9 @@ class ShardReader:
         loads = json.loads
         for lineno, line in self._raw_lines(f, length):
             if not line.strip():
+                continue
+            if b"\x00" in line:
+                self.report("binary", lineno, "line holds NUL bytes (binary data), not text; skipped")
                 continue
             try:
                 yield lineno, (loads(line) if as_json else line.decode("utf-8").rstrip("\r\n"))
@@ -235,20 +244,25 @@ class ShardReader:
             import pyarrow.parquet as pq
         except ImportError:
             raise DatasetError(f"{self.shard.path}: reading Parquet needs the 'pyarrow' package") from None
-        try:
-            pf = pq.ParquetFile(self.shard.path)
-        except Exception as exc:  # pyarrow raises ArrowInvalid / OSError with long text
-            self.report("binary", None, f"not a readable Parquet file ({str(exc).splitlines()[0]})")
-            return
-        name = self.column
-        names = pf.schema_arrow.names
-        name = names[self._column_index(names)]
-        row = 0
-        for batch in pf.iter_batches(batch_size=4096, columns=[name]):
-            for value in batch.column(0).to_pylist():
-                row += 1
-                yield row, value
-        self.lines = row
+        with remote.open_raw(self.shard.path) as raw:
+            try:
+                pf = pq.ParquetFile(raw)
+            except Exception as exc:  # pyarrow raises ArrowInvalid / OSError with long text
+                self.report("binary", None, f"not a readable Parquet file ({str(exc).splitlines()[0]})")
+                return
+            names = pf.schema_arrow.names
+            name = names[self._column_index(names)]
+            end = self.shard.end if self.shard.end is not None else pf.metadata.num_row_groups
+            groups = list(range(self.shard.start, end))
+            if not groups:
+                return
+            self._raw = raw
+            row = 0
+            for batch in pf.iter_batches(batch_size=4096, columns=[name], row_groups=groups):
+                for value in batch.column(0).to_pylist():
+                    row += 1
+                    yield row, value
+            self.lines = row
 
     # -- plain text -------------------------------------------------------------------------
     def _text(self, f: BinaryIO, length: int | None, start: int) -> Iterator[tuple[int, str]]:

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import math
 import random
-from pathlib import Path
 
-from estimator.tokens.files import plan_shards
+from estimator.tokens.files import DataFile, plan_shards
 from estimator.tokens.profile import DatasetProfile
 from estimator.tokens.shard import Job
 
@@ -56,12 +55,13 @@ def ratio_estimate(x: list[float], y: list[float], total_x: float, n_blocks: int
     return {"estimate": est, "ci95_low": max(0.0, est - half), "ci95_high": est + half, "std_error": se}
 
 
-def sample_count(files: list[Path], job: Job, format_in: str | None, fraction: float | None,
-                 sample_bytes: int | None, seed: int, workers: int, progress: bool) -> DatasetProfile:
-    """Count a random subset of blocks; the profile's ``sample`` holds the estimates and intervals."""
+def sample_count(files: list[DataFile], job: Job, format_in: str | None, fraction: float | None,
+                 sample_bytes: int | None, seed: int, workers: int, progress: bool, runner=None) -> DatasetProfile:
+    """Count a random subset of blocks (locally, or on ``runner``'s cluster); the profile's ``sample`` holds
+    the estimates and intervals."""
     from estimator.tokens.count import map_shards
 
-    total_bytes = sum(f.stat().st_size for f in files)
+    total_bytes = sum(f.size for f in files)
     block = min(MAX_BLOCK_BYTES, max(MIN_BLOCK_BYTES, total_bytes // TARGET_BLOCKS))
     blocks = plan_shards(files, format_in, block, text_shard_bytes=block)
     n_blocks = len(blocks)
@@ -69,7 +69,8 @@ def sample_count(files: list[Path], job: Job, format_in: str | None, fraction: f
         fraction = min(1.0, sample_bytes / total_bytes) if total_bytes else 1.0
     n = min(n_blocks, max(MIN_SAMPLED_BLOCKS, math.ceil(fraction * n_blocks)))
     chosen = sorted(random.Random(seed).sample(blocks, n), key=lambda s: s.index)
-    results = map_shards(chosen, job, workers, progress)
+    results: dict[int, tuple[DatasetProfile, int]] = {}
+    map_shards(chosen, job, workers, progress, lambda i, p, lines: results.__setitem__(i, (p, lines)), runner)
 
     merged = DatasetProfile(settings=job.settings)
     xs: list[float] = []
@@ -78,7 +79,8 @@ def sample_count(files: list[Path], job: Job, format_in: str | None, fraction: f
         profile, _ = results[shard.index]
         profile.close_documents()  # plain text: a sampled block stands for one example
         if shard.start > 0:
-            profile.findings.forget_lines(shard.path, shard.start)
+            where = f"row group {shard.start}" if shard.container == "parquet" else f"byte {shard.start}"
+            profile.findings.forget_lines(shard.path, where)
         xs.append(shard.size)
         for m in METRICS:
             ys[m].append(getattr(profile, m))
