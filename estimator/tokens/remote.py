@@ -8,6 +8,7 @@ reach every worker of a cluster that inherits the environment.
 
 from __future__ import annotations
 
+import io
 import re
 from typing import BinaryIO
 
@@ -52,7 +53,8 @@ def open_raw(path: str) -> BinaryIO:
         return open(local_path(path), "rb")
     fs = filesystem(path)
     try:
-        return fs.open(path, "rb", block_size=BLOCK_SIZE)
+        # fsspec files are RawIOBase-like (readinto) but their readline takes no size limit: buffer them
+        return io.BufferedReader(fs.open(path, "rb", block_size=BLOCK_SIZE), buffer_size=1024 * 1024)
     except FileNotFoundError:
         raise DatasetError(f"{path}: no such object") from None
     except (OSError, PermissionError) as exc:
