@@ -20,6 +20,7 @@ from estimator.tokens.shard import Job, count_shard
 
 TOPIC = "estimator-progress"
 EVENT_SECONDS = 0.5  # a running task reports at most this often
+CONNECT_SECONDS = 20
 
 
 def _task(shard: Shard, job: Job, topic: str) -> tuple[int, DatasetProfile, int]:
@@ -63,7 +64,7 @@ class ClusterRunner:
                                    dashboard_address=None, silence_logs=50)
             return Client(cluster), cluster
         try:
-            return Client(self.scheduler, timeout="20s"), None
+            return Client(self.scheduler, timeout=f"{CONNECT_SECONDS}s"), None
         except (OSError, TimeoutError) as exc:
             raise EstimatorError(f"cannot reach the Dask scheduler at {self.scheduler} ({exc})") from None
 
