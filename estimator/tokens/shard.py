@@ -82,6 +82,8 @@ def count_shard(shard: Shard, job: Job, tick: Tick | None = None) -> tuple[Datas
     profile.files = 1 if shard.start == 0 else 0
     profile.bytes = shard.size
     profile.skipped_lines = len(skipped)
+    # line order, whatever the batching: findings made when a batch is flushed come after later lines' otherwise
+    profile.findings.items.sort(key=lambda f: (f.line is not None, f.line or 0))
     meter.finish(doc_tokens)
     return profile, reader.lines
 
