@@ -40,13 +40,17 @@ def run_with_pty_stderr(argv):
     return out.decode(), b"".join(chunks).decode(errors="replace")
 
 
-PROGRESS = re.compile(r"counting\s+(\d+\.\d)%\s+[\d.,]+/[\d.,]+ MiB\s+[\d.,]+ MiB/s\s+[\d.,]+ M tokens/s\s+(\S+) left")
+PROGRESS = re.compile(r"counting(?: on the cluster)?\s+(\d+\.\d)%\s+[\d.,]+/[\d.,]+ MiB\s+[\d.,]+ MiB/s\s+[\d.,]+ M tokens/s\s+(\S+) left")
 
 
-@pytest.mark.parametrize("how", ["cli", "library"])
+@pytest.mark.parametrize("how", ["cli", "library", "cluster"])
 def test_progress_under_a_pseudo_terminal(tmp_path, how):
     path = big_chat(tmp_path / "c.jsonl")
-    if how == "cli":
+    if how == "cluster":
+        pytest.importorskip("distributed")
+        argv = [sys.executable, "-m", "estimator", "count", str(path), "--scheduler", "local", "--workers", "1",
+                "--format", "json"]
+    elif how == "cli":
         argv = [sys.executable, "-m", "estimator", "count", str(path), "--workers", "1", "--format", "json"]
     else:
         argv = [sys.executable, "-c", "from estimator.tokens import count_tokens; "
