@@ -90,7 +90,7 @@ def test_cookbook_format_checks(tmp_path):
     ]
     (tmp_path / "c.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs) + GOOD + "\n")
     p = count_tokens(tmp_path / "c.jsonl")
-    assert (p.examples, p.skipped_lines) == (1, 4)  # a line with a format error is not counted
+    assert (p.examples, p.skipped_lines) == (2, 3)  # format errors are not counted; a missing assistant is
     kinds = {(f.line, f.kind) for f in p.findings.items}
     assert {(1, "example_missing_assistant_message"), (2, "message_missing_key"), (3, "unrecognized_role"),
             (3, "message_unrecognized_key"), (4, "missing_messages_list")} <= kinds

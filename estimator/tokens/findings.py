@@ -19,6 +19,11 @@ ERROR_KINDS = frozenset({
     "unrecognized_role", "missing_content", "example_missing_assistant_message",
     "invalid_json", "encoding", "binary", "line_too_long", "unknown_format", "invalid_row", "format_mismatch",
 })
+# Errors whose example is still counted (every other error kind means the line is skipped): a conversation with
+# no assistant message has no training target for the OpenAI API, but its tokens are still read and billed by
+# trainers that accept it (e.g. user-only data for an open model), so it stays in the totals, flagged.
+COUNTED_ERROR_KINDS = frozenset({"example_missing_assistant_message"})
+SKIPPING_KINDS = ERROR_KINDS - COUNTED_ERROR_KINDS
 KEEP_PER_KIND = 20  # findings kept with their line; every one is counted in ``counts``
 
 

@@ -10,7 +10,7 @@ from estimator.errors import DatasetError
 from estimator.tokens.encodings import Counter, TokenizerSpec
 from estimator.tokens.examples import Batch, ExampleBuilder
 from estimator.tokens.files import Shard
-from estimator.tokens.findings import ERROR_KINDS, Finding
+from estimator.tokens.findings import SKIPPING_KINDS, Finding
 from estimator.tokens.profile import CountSettings, DatasetProfile
 from estimator.tokens.readers import ShardReader
 from estimator.tokens.record_format import file_format
@@ -48,7 +48,7 @@ def count_shard(shard: Shard, job: Job, tick: Tick | None = None) -> tuple[Datas
 
     def report(kind: str, line: int | None, message: str) -> None:
         profile.findings.add(Finding(shard.path, line, kind, message))
-        if line is not None and kind in ERROR_KINDS:
+        if line is not None and kind in SKIPPING_KINDS:
             skipped.add(line)
 
     reader = ShardReader(shard, report, job.column)
