@@ -13,6 +13,7 @@ from estimator.tokens import remote
 from estimator.tokens.findings import Finding
 
 SHARD_BYTES = 32 * 1024 * 1024  # fixed, so a count never depends on the number of workers
+REMOTE_PROBES = 16  # concurrent first-bytes reads when planning shards of remote files
 
 CONTAINERS = ("jsonl", "json", "text", "lines", "csv", "tsv", "parquet")
 EXTENSIONS = {
@@ -136,7 +137,7 @@ def detect_container(name: str) -> str | None:
 
 
 def sniff_compression(path: str) -> str | None:
-    with remote.open_raw(path) as f:
+    with remote.open_raw(path, remote.PROBE_BLOCK_SIZE) as f:
         head = f.read(6)
     return next((kind for magic, kind in MAGIC if head.startswith(magic)), None)
 
@@ -153,9 +154,8 @@ def plan_shards(files: list[DataFile], format_in: str | None = None, shard_bytes
         raise DatasetError(f"unknown --format-in '{format_in}'; choose one of {', '.join(CONTAINERS)}")
     shard_bytes = shard_bytes or SHARD_BYTES
     shards: list[Shard] = []
-    for file in files:
+    for file, compression in zip(files, _sniff_all(files)):
         path, size = file.path, file.size
-        compression = sniff_compression(path) if size > 0 else None
         named = split_compression(path)[1]
         if named is not None and compression is None and size > 0:
             raise DatasetError(f"{path}: the name says {named}, but the content is not a {named} stream")
@@ -173,6 +173,19 @@ def plan_shards(files: list[DataFile], format_in: str | None = None, shard_bytes
         else:
             shards.append(Shard(path, container, compression, 0, None, len(shards), size))
     return shards
+
+
+def _sniff_all(files: list[DataFile]) -> list[str | None]:
+    """Compression of each file; remote files are probed concurrently (one small ranged read each)."""
+    def sniff(f: DataFile) -> str | None:
+        return sniff_compression(f.path) if f.size > 0 else None
+
+    if sum(1 for f in files if remote.protocol(f.path)) < 2:
+        return [sniff(f) for f in files]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(REMOTE_PROBES) as pool:
+        return list(pool.map(sniff, files))
 
 
 def row_group_ranges(path: str, size: int, shard_bytes: int) -> list[tuple[int, int | None, int]]:

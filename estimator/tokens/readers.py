@@ -38,6 +38,7 @@ class ShardReader:
         self.document_mode = False  # text: every item of the shard is a chunk of one example
         self._raw: BinaryIO | None = None
         self._origin = 0
+        self.block_size = remote.BLOCK_SIZE  # remote read-ahead; smaller when only the head is wanted
 
     def consumed(self) -> int:
         """Bytes of the file (compressed, as stored) read so far by this shard, for progress."""
@@ -68,7 +69,7 @@ class ShardReader:
             first = head.lstrip()[:1]
             self.container = "jsonl" if first == b"{" else "json" if first == b"[" else "text"
         self.document_mode = self.container == "text"
-        opened = Stream(self.shard)
+        opened = Stream(self.shard, self.block_size)
         with opened as f:
             start, length = self._range(f)
             self._raw = opened.raw
@@ -87,7 +88,7 @@ class ShardReader:
     # -- file checks and byte ranges ----------------------------------------------------
     def _head(self) -> bytes | None:
         try:
-            with Stream(self.shard) as f:
+            with Stream(self.shard, remote.PROBE_BLOCK_SIZE) as f:
                 head = f.read(HEAD)
         except DatasetError:
             raise

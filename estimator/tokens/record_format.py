@@ -61,6 +61,7 @@ def _file_format(path: str, container: str, compression: str | None, column: str
 
     head = Shard(path, container, compression)
     reader = ShardReader(head, lambda kind, line, message: None, column)
+    reader.block_size = remote.PROBE_BLOCK_SIZE
     seen: Counter = Counter()
     first_line: dict[str, int] = {}
     for n, (line, item) in enumerate(reader, 1):

@@ -17,7 +17,8 @@ from estimator.errors import DatasetError
 _URL = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*)://")
 PACKAGES = {"s3": "s3fs", "s3a": "s3fs", "gs": "gcsfs", "gcs": "gcsfs", "az": "adlfs", "abfs": "adlfs",
             "abfss": "adlfs", "http": "aiohttp", "https": "aiohttp"}
-BLOCK_SIZE = 8 * 1024 * 1024  # read-ahead per remote request
+BLOCK_SIZE = 8 * 1024 * 1024  # read-ahead per remote request when streaming a shard
+PROBE_BLOCK_SIZE = 256 * 1024  # when only the first bytes are wanted (compression magic, a file's head)
 
 
 def protocol(path: str) -> str | None:
@@ -47,14 +48,15 @@ def filesystem(path: str):
         raise DatasetError(f"{path}: {exc}") from None
 
 
-def open_raw(path: str) -> BinaryIO:
-    """The undecoded bytes of a local file or a URL, seekable."""
+def open_raw(path: str, block_size: int = BLOCK_SIZE) -> BinaryIO:
+    """The undecoded bytes of a local file or a URL, seekable; ``block_size`` is the remote read-ahead."""
     if protocol(path) is None:
         return open(local_path(path), "rb")
     fs = filesystem(path)
     try:
         # fsspec files are RawIOBase-like (readinto) but their readline takes no size limit: buffer them
-        return io.BufferedReader(fs.open(path, "rb", block_size=BLOCK_SIZE), buffer_size=1024 * 1024)
+        return io.BufferedReader(fs.open(path, "rb", block_size=block_size),
+                                 buffer_size=min(block_size, 1024 * 1024))
     except FileNotFoundError:
         raise DatasetError(f"{path}: no such object") from None
     except (OSError, PermissionError) as exc:

@@ -15,8 +15,8 @@ BLOCK = 1024 * 1024
 class Stream:
     """The decompressed byte stream of a shard's file, and the raw file under it (for progress)."""
 
-    def __init__(self, shard: Shard):
-        self.raw = remote.open_raw(shard.path)
+    def __init__(self, shard: Shard, block_size: int = remote.BLOCK_SIZE):
+        self.raw = remote.open_raw(shard.path, block_size)
         try:
             self.stream = _decompressor(shard, self.raw)
         except BaseException:
