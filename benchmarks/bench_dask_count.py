@@ -43,15 +43,24 @@ def warm():  # load the tokenizer in every worker before the clock starts
     from estimator.tokens.shard import counter_for
     counter_for(TokenizerSpec())
 client.run(warm)
+def cpu():
+    import resource
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+before = sum(client.run(cpu).values())
 with get_task_stream(client) as ts:
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     p = count_tokens({path!r}, scheduler=cluster.scheduler_address, workers={k})
-    wall = time.perf_counter() - t
+    wall, client_cpu = time.perf_counter() - t, time.process_time() - c
+worker_cpu = sum(client.run(cpu).values()) - before
+t = time.perf_counter()
+client.gather(client.map(lambda i: i, range(2000), pure=False))  # empty tasks: the scheduler's cost per task
+noop = (time.perf_counter() - t) / 2000
 busy = sum(s["stop"] - s["start"] for task in ts.data if task["key"].startswith("estimator-count")
            for s in task["startstops"] if s["action"] == "compute")
 tasks = sum(1 for task in ts.data if task["key"].startswith("estimator-count"))
 print(json.dumps({{"seconds": wall, "tokens": p.total_tokens, "examples": p.examples, "tasks": tasks,
-                   "busy": busy}}))
+                   "busy": busy, "worker_cpu": worker_cpu, "client_cpu": client_cpu, "noop": noop}}))
 client.close(); cluster.close()
 """
 
@@ -67,9 +76,10 @@ with open({path!r}, "rb") as f:
             texts += [m["role"], m["content"]]
         if nbytes >= {raw_bytes}:
             break
-t = time.perf_counter()
+t, c = time.perf_counter(), time.process_time()
 tokens = sum(map(len, enc.encode_ordinary_batch(texts, num_threads={k})))
-print(json.dumps({{"seconds": time.perf_counter() - t, "tokens": tokens, "bytes": nbytes}}))
+print(json.dumps({{"seconds": time.perf_counter() - t, "cpu": time.process_time() - c, "tokens": tokens,
+                   "bytes": nbytes}}))
 """
 
 
@@ -111,6 +121,7 @@ def main() -> None:
     size = path.stat().st_size
     mib = size / 2**20
     print(f"corpus: {path}, {mib:,.0f} MiB of chat JSONL; {cores} cores; cl100k_base")
+    load0 = os.getloadavg()
     measured = {}
     for k in (int(x) for x in args.workers.split(",")):
         if k > cores:
@@ -143,8 +154,18 @@ def main() -> None:
         print(f"{k:8d} {kind:10} {secs:8.1f} {mib / secs:8.1f} {tok:8.2f} {speedup:8.2f}x {speedup / k:10.0%} "
               f"{per_worker / raw1_rate:23.2f}x {raw_rate}")
     tasks_tb = 2**40 / (32 * 2**20)
-    speed64 = 64 / (1 + alpha * 63)
-    hours = (2**40 / (size / base) / speed64 + tasks_tb * overhead / 64) / 3600
+    cpu_rate = min(size / r["dask"]["worker_cpu"] for r in measured.values())  # bytes per worker CPU-second
+    noop = max(r["dask"]["noop"] for r in measured.values())
+    eff = min(1.0, eff_top)
+    hours = (2**40 / (64 * cpu_rate * eff) + tasks_tb * noop) / 3600
+    print("\nCPU time (independent of other load on the machine):")
+    for k, r in measured.items():
+        d, raw = r["dask"], r["raw"]
+        print(f"  {k} worker(s): {size / d['worker_cpu'] / 2**20:.1f} MiB per worker CPU-second "
+              f"(workers {d['worker_cpu']:.0f} s, client {d['client_cpu']:.1f} s); raw tiktoken with {k} thread(s): "
+              f"{raw['bytes'] / raw['cpu'] / 2**20:.1f} MiB per CPU-second; ratio "
+              f"{(size / d['worker_cpu']) / (raw1['bytes'] / raw1['cpu']):.2f}x")
+    print(f"load average before / after: {load0[0]:.2f} / {os.getloadavg()[0]:.2f} (this machine: {cores} cores)")
     print(f"\nraw tiktoken encode_ordinary_batch, 1 core: {raw1_rate / 2**20:.1f} MiB/s of JSONL "
           f"({raw1['tokens'] / raw1['seconds'] / 1e6:.2f} M tokens/s of content)")
     print(f"scheduler overhead per task: {overhead * 1000:.0f} ms (wall x workers - compute, per task; "
@@ -152,7 +173,10 @@ def main() -> None:
     print(f"fitted contention a = {alpha:.4f}; 2 workers vs 1: {base / measured[top]['dask']['seconds']:.2f}x "
           f"(target >= 1.8x); each worker vs raw tiktoken on its core: "
           f"{min(size / measured[k]['dask']['seconds'] / k / raw1_rate for k in measured):.2f}x (target >= 0.9x)")
-    print(f"projection: 1 TiB on 64 workers, {tasks_tb:,.0f} tasks of 32 MiB: {hours:.2f} h (target < 1 h)")
+    print(f"empty-task round trip through the scheduler: {noop * 1000:.2f} ms per task (2,000 tasks)")
+    print(f"projection: 1 TiB on 64 dedicated cores, {tasks_tb:,.0f} tasks of 32 MiB: {hours:.2f} h (target < 1 h) = "
+          f"1 TiB / (64 x {cpu_rate / 2**20:.1f} MiB per worker CPU-second x efficiency {eff:.2f}) "
+          f"+ {tasks_tb:,.0f} tasks x {noop * 1000:.2f} ms, the scheduler's cost taken as serial")
 
 
 if __name__ == "__main__":

@@ -240,3 +240,12 @@ def test_missing_s3_object_is_one_line(s3_env):
 
     with pytest.raises(DatasetError, match="no such object"):
         count_tokens("s3://corpus/data/nope.jsonl")
+
+
+def test_a_damaged_file_on_the_cluster_is_the_same_one_line_error(tmp_path, dask_cluster):
+    from estimator.errors import DatasetError
+
+    data = gzip.compress(("".join(json.dumps(chat(i)) + "\n" for i in range(3000))).encode())
+    (tmp_path / "cut.jsonl.gz").write_bytes(data[: len(data) // 2])
+    with pytest.raises(DatasetError, match=r"cut\.jsonl\.gz: truncated or corrupt gzip data"):
+        count_tokens(tmp_path / "cut.jsonl.gz", scheduler=dask_cluster)
