@@ -210,7 +210,7 @@ def test_sampling_runs_on_the_cluster_with_its_interval(corpus, dask_cluster):
 def test_cli_scheduler_flag(corpus, local, dask_cluster, small_shards):
     from click.testing import CliRunner
 
-    from estimator.cli_count import count
+    from estimator.cli.count import count
 
     result = CliRunner().invoke(count, [str(corpus), "--scheduler", dask_cluster, "--format", "json"])
     assert result.exit_code == 0, result.output

@@ -7,7 +7,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from estimator.cli_count import count
+from estimator.cli.count import count
 from estimator.tokens import count_tokens
 
 tokenizers = pytest.importorskip("tokenizers")
