@@ -3,6 +3,7 @@
     from estimator.tokens import count_tokens
     profile = count_tokens("train.jsonl", encoding="o200k_base", example_cap=65536)
     profile.to_dict()["billed_tokens"]
+    count_tokens("s3://bucket/corpus/", model="llama-3.1-8b", scheduler="tcp://host:8786")  # fsspec + Dask
 """
 
 from estimator.tokens.count import count_tokens
