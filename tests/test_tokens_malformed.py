@@ -149,10 +149,12 @@ def test_ctrl_c_stops_the_pool_without_worker_tracebacks(tmp_path):
         for i in range(800_000):
             f.write(f"Line {i} of a document that takes a while to count, with words and numbers {i * 7}.\n")
     code = ("from estimator.tokens import count_tokens\n"
+            "print('ready', flush=True)\n"
             f"try:\n    count_tokens({str(path)!r}, workers=2)\n"
             "except KeyboardInterrupt:\n    print('interrupted', flush=True)\n")
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.5)
+    assert proc.stdout.readline().strip() == "ready"  # imports done: the interrupt lands inside the count
+    time.sleep(1.0)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert "interrupted" in out, (out, err)
