@@ -152,7 +152,9 @@ def test_ctrl_c_stops_the_pool_without_worker_tracebacks(tmp_path):
             "print('ready', flush=True)\n"
             f"try:\n    count_tokens({str(path)!r}, workers=2)\n"
             "except KeyboardInterrupt:\n    print('interrupted', flush=True)\n")
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # the child gets the default SIGINT disposition even if something in this pytest process left it ignored
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert proc.stdout.readline().strip() == "ready"  # imports done: the interrupt lands inside the count
     time.sleep(1.0)
     proc.send_signal(signal.SIGINT)
