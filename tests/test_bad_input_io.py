@@ -194,7 +194,6 @@ def compressed_garbage(tmp_path):
     return {"truncated gzip": trunc, "corrupt zstd": zst}
 
 
-@pytest.mark.xfail(strict=False, reason="decompression errors as DatasetError: dataset readers, issue 12")
 @pytest.mark.parametrize("kind", ["truncated gzip", "corrupt zstd"])
 @pytest.mark.parametrize("command", ["count", "compare"])
 def test_corrupt_archives_are_one_line(tmp_path, kind, command):
@@ -210,7 +209,6 @@ def test_corrupt_archives_are_one_line(tmp_path, kind, command):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="non-regular files inside a directory: dataset walker, issue 12")
 def test_count_directory_holding_a_fifo_does_not_block(tmp_path):
     folder = tmp_path / "data"
     folder.mkdir()
@@ -309,7 +307,6 @@ def big_jsonl(path, mb=60):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="pool workers print 'Process ForkPoolWorker-N:' on SIGINT: issue 12's pool")
 def test_ctrl_c_during_count(tmp_path):
     """Before: exit 1, 'Aborted!' and worker KeyboardInterrupt tracebacks in 9 of 14 runs."""
     data = big_jsonl(tmp_path / "big.jsonl")
