@@ -287,6 +287,7 @@ def interrupt(argv, after=1.5, timeout=60):
     return p.returncode, out, err
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_compare(tmp_path):
     """Before: exit 1 with 'Aborted!'. A 100,000-point grid keeps compare busy for several seconds."""
     mfu = ", ".join(f"{0.1 + i * 1e-4:.5f}" for i in range(200))

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # a real scheduler, two workers and an S3 server per module (~25 s); .ci/run runs it
+
 from estimator.tokens import count_tokens
 
 pytest.importorskip("distributed")

@@ -43,7 +43,7 @@ def run_with_pty_stderr(argv):
 PROGRESS = re.compile(r"counting(?: on the cluster)?\s+(\d+\.\d)%\s+[\d.,]+/[\d.,]+ MiB\s+[\d.,]+ MiB/s\s+[\d.,]+ M tokens/s\s+(\S+) left")
 
 
-@pytest.mark.parametrize("how", ["cli", "library", "cluster"])
+@pytest.mark.parametrize("how", ["cli", "library", pytest.param("cluster", marks=pytest.mark.slow)])
 def test_progress_under_a_pseudo_terminal(tmp_path, how):
     path = big_chat(tmp_path / "c.jsonl")
     if how == "cluster":

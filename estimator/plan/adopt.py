@@ -12,7 +12,8 @@ from estimator.errors import ConfigurationError
 
 def adopt_fitting_settings(res, resolve):
     """Re-resolve the rows of `res` that do not fit with the setting that makes each fit (one more pass)."""
-    from estimator.plan.checks import fits, resolve_fit
+    from estimator.plan.checks import _plain, fits, resolve_fit
+    from estimator.plan.fit import ALTERNATIVES, try_settings_many
     from estimator.plan.givens import DEFAULT_GPU
 
     rows = res.rows
@@ -25,23 +26,30 @@ def adopt_fitting_settings(res, resolve):
         return res
     adopted: dict[int, dict] = {}
     notes: dict[int, str] = {}
-    cache: dict[str, tuple[dict, str] | ConfigurationError] = {}
+    # rows with the same memory, GPU and user-set setting names get the same answer (Monte Carlo draws, prices and
+    # token counts do not change what fits): one representative row per key, all their alternatives in one pass
+    keys: dict[int, str] = {}
+    first: dict[str, tuple] = {}
     for i in failing:
         scenario = rows.scenario(i)
         values = res.values(i)
         spec = res.specs[res.model_codes[i]]
         gpu_id = res.cat.gpu(scenario.gpu or DEFAULT_GPU).id
-        # rows with the same memory, GPU and user-set setting names get the same answer (Monte Carlo draws,
-        # prices and token counts do not change what fits)
-        key = json.dumps([spec.id, gpu_id, scenario.method, sorted(scenario.overrides), scenario.gpus is None,
-                          *(float(values[k]) for k in ("gpus", "gpus_to_fit", "memory_required_gb",
-                                                       "usable_bytes_per_gpu"))], default=str)
-        if key not in cache:
-            try:
-                cache[key] = resolve_fit(res.cat, spec.id, gpu_id, scenario, values)
-            except ConfigurationError as exc:
-                cache[key] = exc
-        found = cache[key]
+        keys[i] = json.dumps([spec.id, gpu_id, scenario.method, sorted(scenario.overrides), scenario.gpus is None,
+                              *(float(values[k]) for k in ("gpus", "gpus_to_fit", "memory_required_gb",
+                                                           "usable_bytes_per_gpu"))], default=str)
+        first.setdefault(keys[i], (spec.id, gpu_id, scenario, values))
+    reps = list(first.values())
+    tried = try_settings_many([(s, {k: _plain(v) for k, v in v_.items()}) for _, _, s, v_ in reps], res.cat,
+                              ALTERNATIVES)
+    cache: dict[str, tuple[dict, str] | ConfigurationError] = {}
+    for key, (spec_id, gpu_id, scenario, values), options in zip(first, reps, tried):
+        try:
+            cache[key] = resolve_fit(res.cat, spec_id, gpu_id, scenario, values, options)
+        except ConfigurationError as exc:
+            cache[key] = exc
+    for i in failing:
+        found = cache[keys[i]]
         if isinstance(found, ConfigurationError):
             res.errors[i] = found
             continue

@@ -77,14 +77,16 @@ def settings_note(values: dict[str, Any], method: str) -> str:
 
 
 def resolve_fit(cat: Any, model_id: str, gpu_id: str, scenario: Scenario,
-                values: dict[str, Any]) -> tuple[dict[str, Any], str]:
+                values: dict[str, Any], options: list[Any] | None = None) -> tuple[dict[str, Any], str]:
     """When the plan does not fit, the first setting a trainer would reach for that does (overrides, warning).
 
     Settings the user fixed are never changed. Raises, naming what was tried, when no setting fits.
+    options: the alternatives already evaluated (fit.try_settings_many), else they are evaluated here.
     """
-    from estimator.plan.fit import ALTERNATIVES, try_settings
+    if options is None:
+        from estimator.plan.fit import ALTERNATIVES, try_settings
 
-    options = try_settings(scenario, cat, ALTERNATIVES, {k: _plain(v) for k, v in values.items()})
+        options = try_settings(scenario, cat, ALTERNATIVES, {k: _plain(v) for k, v in values.items()})
     good = [o for o in options if o.fits]
     usable_gb = values["usable_bytes_per_gpu"] / GIB
     where = (f"on {values['gpus']:.0f} × {gpu_id}" if scenario.gpus is not None and np.isfinite(values["gpus"])

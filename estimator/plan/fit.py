@@ -60,18 +60,35 @@ def resolve_rows(scenarios: list[Any], cat: Any, targets: tuple[str, ...]) -> li
 
 def try_settings(scenario: Any, cat: Any, options: list[tuple[str, dict[str, Any]]], base: dict[str, Any]) -> list[Option]:
     """Evaluate each option (label, overrides) as one row of one resolution; `base` holds the current values."""
+    return try_settings_many([(scenario, base)], cat, options)[0]
+
+
+def try_settings_many(items: list[tuple[Any, dict[str, Any]]], cat: Any,
+                      options: list[tuple[str, dict[str, Any]]]) -> list[list[Option]]:
+    """try_settings for several (scenario, current values) at once: every (scenario, option) pair is a row of one
+    resolution. An option whose row cannot be estimated counts as not fitting."""
     from dataclasses import replace
 
-    options = [(label, o) for label, o in options if any(_differs(base.get(k), v) for k, v in o.items())]
-    if not options:
-        return []
-    scens = [replace(scenario, overrides=dict(scenario.overrides) | o) for _, o in options]
-    rows = resolve_rows(scens, cat, tuple(FIT_TARGETS))
-    out = []
-    for (label, o), v in zip(options, rows):
-        need, req, usable = float(v["gpus_to_fit"]), float(v["memory_required_gb"]), float(v["usable_bytes_per_gpu"])
-        fits = bool(np.isfinite(need) and req * GIB <= usable * (1 + 1e-9))
-        out.append(Option(label, dict(o), req, need, fits))
+    from estimator.plan.estimation import checked_overrides
+    from estimator.plan.resolution import resolve
+    from estimator.plan.rows import Rows
+
+    todo = [[(label, o) for label, o in options if any(_differs(base.get(k), v) for k, v in o.items())]
+            for _, base in items]
+    scens = [replace(s, overrides=dict(s.overrides) | o) for (s, _), opts in zip(items, todo) for _, o in opts]
+    if not scens:
+        return [[] for _ in items]
+    res = resolve(Rows.from_scenarios(scens, [checked_overrides(s.overrides, cat) for s in scens]), cat,
+                  extra_targets=tuple(FIT_TARGETS), adopt=False)
+    need, req, usable = (res.column(k) for k in ("gpus_to_fit", "memory_required_gb", "usable_bytes_per_gpu"))
+    out, k = [], 0
+    for opts in todo:
+        found = []
+        for label, o in opts:
+            fits = bool(res.errors[k] is None and np.isfinite(need[k]) and req[k] * GIB <= usable[k] * (1 + 1e-9))
+            found.append(Option(label, dict(o), float(req[k]), float(need[k]), fits))
+            k += 1
+        out.append(found)
     return out
 
 
