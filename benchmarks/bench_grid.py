@@ -16,8 +16,8 @@ import numpy as np
 
 from estimator.catalog.loader import load_catalog
 from estimator.errors import EstimatorError
-from estimator.plan.estimation import estimate_scenario
-from estimator.plan.grid import evaluate_grid, scenario_from
+from estimator.planning.estimation import estimate_scenario
+from estimator.planning.grid import evaluate_grid, scenario_from
 
 
 def main() -> None:

@@ -61,8 +61,8 @@ def pandas_baseline(rows: int, folder: Path) -> float:
 
 def in_process_sensitivity_uncertainty(runs: int) -> float:
     import estimator
-    from estimator.plan.sensitivity import sensitivities
-    from estimator.plan.uncertainty import simulate_many
+    from estimator.planning.sensitivity import sensitivities
+    from estimator.planning.uncertainty import simulate_many
 
     c = estimator.compare(model="llama-3.1-8b", tokens="20M", uncertainty=False)
     times = []

@@ -19,28 +19,31 @@ from estimator.errors import CatalogError, ConfigurationError, DatasetError, Est
 
 if TYPE_CHECKING:
     from estimator.catalog.loader import Catalog, load_catalog
-    from estimator.plan.comparison import Comparison, compare
-    from estimator.plan.estimation import estimate
-    from estimator.plan.fit import fit
-    from estimator.plan.grid import grid
-    from estimator.plan.result import Estimate
-    from estimator.plan.scenario import Scenario
-    from estimator.plan.sensitivity import sensitivity
-    from estimator.plan.validation import validate
+    from estimator.planning.budget import Plan, plan
+    from estimator.planning.comparison import Comparison, compare
+    from estimator.planning.estimation import estimate
+    from estimator.planning.fit import fit
+    from estimator.planning.grid import grid
+    from estimator.planning.ownership import rent_vs_buy
+    from estimator.planning.result import Estimate
+    from estimator.planning.scenario import Scenario
+    from estimator.planning.sensitivity import sensitivity
+    from estimator.planning.serving import ServingPlan, serve
+    from estimator.planning.validation import validate
     from estimator.present.report import write_report
     from estimator.tokens import DatasetProfile, count_tokens
 
 _LAZY = {
-    "estimate": ("plan.estimation", "estimate"), "Estimate": ("plan.result", "Estimate"),
-    "Scenario": ("plan.scenario", "Scenario"), "load_catalog": ("catalog", "load_catalog"),
+    "estimate": ("planning.estimation", "estimate"), "Estimate": ("planning.result", "Estimate"),
+    "Scenario": ("planning.scenario", "Scenario"), "load_catalog": ("catalog", "load_catalog"),
     "Catalog": ("catalog", "Catalog"), "count_tokens": ("tokens", "count_tokens"),
-    "DatasetProfile": ("tokens", "DatasetProfile"), "compare": ("plan.comparison", "compare"),
-    "Comparison": ("plan.comparison", "Comparison"), "grid": ("plan.grid", "grid"),
-    "sensitivity": ("plan.sensitivity", "sensitivity"), "fit": ("plan.fit", "fit"),
-    "validate": ("plan.validation", "validate"), "write_report": ("present.report", "write_report"),
-    "plan": ("plan", None), "Plan": ("plan.budget", "Plan"),
-    "serve": ("plan.serving", "serve"), "ServingPlan": ("plan.serving", "ServingPlan"),
-    "rent_vs_buy": ("plan.ownership", "rent_vs_buy"),
+    "DatasetProfile": ("tokens", "DatasetProfile"), "compare": ("planning.comparison", "compare"),
+    "Comparison": ("planning.comparison", "Comparison"), "grid": ("planning.grid", "grid"),
+    "sensitivity": ("planning.sensitivity", "sensitivity"), "fit": ("planning.fit", "fit"),
+    "validate": ("planning.validation", "validate"), "write_report": ("present.report", "write_report"),
+    "plan": ("planning.budget", "plan"), "Plan": ("planning.budget", "Plan"),
+    "serve": ("planning.serving", "serve"), "ServingPlan": ("planning.serving", "ServingPlan"),
+    "rent_vs_buy": ("planning.ownership", "rent_vs_buy"),
 }
 
 
@@ -55,8 +58,7 @@ def __getattr__(name: str) -> Any:
         import importlib
 
         module, attr = _LAZY[name]
-        mod = importlib.import_module(f".{module}", __name__)
-        value = mod if attr is None else getattr(mod, attr)  # estimator.plan: the package is callable
+        value = getattr(importlib.import_module(f".{module}", __name__), attr)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'estimator' has no attribute '{name}'")

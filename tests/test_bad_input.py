@@ -154,7 +154,7 @@ def test_default_compare_leaves_out_routes_that_cannot_run():
 
 
 def test_unexpected_errors_are_one_line(monkeypatch):
-    import estimator.plan.estimation as est
+    import estimator.planning.estimation as est
 
     def boom(*a, **k):
         raise RuntimeError("kaboom")

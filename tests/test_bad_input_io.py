@@ -67,7 +67,7 @@ def jsonl(path, n=20):
 ])
 def test_report_to_a_device_is_refused_before_any_work(monkeypatch, target, needle):
     """As root the atomic writer would have made a temp file in /dev and renamed it over the device."""
-    import estimator.plan.comparison as comparison
+    import estimator.planning.comparison as comparison
 
     def never(*a, **k):
         raise AssertionError("the estimate ran before the target was checked")
@@ -318,7 +318,7 @@ def test_ctrl_c_during_count(tmp_path):
 
 
 def test_ctrl_c_in_process_is_exit_130(monkeypatch):
-    import estimator.plan.comparison as comparison
+    import estimator.planning.comparison as comparison
 
     def stop(*a, **k):
         raise KeyboardInterrupt

@@ -10,7 +10,7 @@ import estimator
 from estimator.catalog.bounds import QUANTITIES
 from estimator.cli import cli
 from estimator.errors import ConfigurationError
-from estimator.plan import limits
+from estimator.planning import limits
 from estimator.units import hours, parse_duration_hours, parse_number, plain, si, usd, with_unit
 
 B = ["estimate", "--method", "lora", "--model", "llama-3.1-8b", "--tokens", "10M", "--gpu", "h100-sxm"]

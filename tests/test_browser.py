@@ -64,7 +64,7 @@ def main_job_report(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory) -> Path:
-    from estimator.plan.comparison import compare
+    from estimator.planning.comparison import compare
     from estimator.present.report import write_report
     from estimator.tokens import count_tokens
 
@@ -198,7 +198,7 @@ def test_layout_fits_the_window_and_keeps_key_columns_in_view(main_job_report, t
 
 
 def test_script_in_a_scenario_name_shows_as_text_and_runs_nothing(tmp_path):
-    from estimator.plan.comparison import compare
+    from estimator.planning.comparison import compare
     from estimator.present.report import write_report
 
     evil = "<script>alert(1)</script>"

@@ -8,8 +8,8 @@ from click.testing import CliRunner
 import estimator
 from estimator.catalog.loader import load_catalog
 from estimator.cli import cli
-from estimator.plan.comparison import compare
-from estimator.plan.grid import evaluate_grid
+from estimator.planning.comparison import compare
+from estimator.planning.grid import evaluate_grid
 
 
 def test_default_routes_for_a_model():

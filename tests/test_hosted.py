@@ -82,7 +82,7 @@ def test_examples_scales_the_dataset_like_a_sample():
     """--examples 50k: the bundled example (counted once) stands for 50,000 examples of the same lengths, so the
     LoRA run's tokens per epoch are 50,000 / counted examples × the counted tokens."""
     from estimator.examples import example_dataset
-    from estimator.plan.dataset_tokens import tokenizer_settings
+    from estimator.planning.dataset_tokens import tokenizer_settings
     from estimator.tokens import count_tokens
 
     cat = estimator.load_catalog()

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import estimator
-from estimator.plan.validation_memory import run_validation, to_markdown
+from estimator.planning.validation_memory import run_validation, to_markdown
 from estimator.rules import memory, memory_activations, memory_states
 
 GIB = 2**30
@@ -75,7 +75,7 @@ def test_qlora_70b_fits_on_48gb_with_unsloth_settings():
 
 
 def test_fit_longest_seq_len_and_largest_rank_on_one_gpu():
-    from estimator.plan.fit import fit
+    from estimator.planning.fit import fit
 
     r = fit("llama-3.1-8b", "l4", "qlora")
     assert r.fits and r.max_seq_len >= 2048 and r.max_lora_rank >= 64
@@ -110,7 +110,7 @@ def test_committed_memory_report_is_current():
 
     doc = Path(__file__).resolve().parent.parent / "docs" / "validation-memory.md"
     assert doc.read_text(encoding="utf-8") == to_markdown(*run_validation()), \
-        "regenerate: python -m estimator.plan.validation_memory > docs/validation-memory.md"
+        "regenerate: python -m estimator.planning.validation_memory > docs/validation-memory.md"
 
 
 def test_unknown_choice_is_rejected_with_close_matches():

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import estimator
 from estimator.catalog import load_catalog
-from estimator.plan.grid import evaluate_grid
+from estimator.planning.grid import evaluate_grid
 from estimator.units import parse_number, si
 
 CAT = load_catalog(use_env=False)

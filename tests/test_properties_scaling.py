@@ -7,10 +7,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from estimator.catalog.loader import load_catalog
-from estimator.plan.estimation import checked_overrides
-from estimator.plan.grid import scenario_from
-from estimator.plan.resolution import resolve
-from estimator.plan.rows import Rows
+from estimator.planning.estimation import checked_overrides
+from estimator.planning.grid import scenario_from
+from estimator.planning.resolution import resolve
+from estimator.planning.rows import Rows
 
 CAT = load_catalog(use_env=False)
 MODELS = ["pythia-160m", "llama-3.2-1b", "llama-2-7b", "llama-3.1-8b", "qwen2.5-32b", "llama-2-70b", "mixtral-8x7b",

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 import estimator
 import estimator.atomic as atomic
 from estimator.catalog.loader import load_catalog
-from estimator.plan.comparison import compare
-from estimator.plan.sensitivity import sensitivity
+from estimator.planning.comparison import compare
+from estimator.planning.sensitivity import sensitivity
 from estimator.present.report import html as report_html
 from estimator.present.report import render_report, write_report
 from estimator.present.report.facts import pareto_front, ratio_text, time_text

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 import estimator
 from estimator.catalog.loader import load_catalog
 from estimator.cli import cli
-from estimator.plan.grid import evaluate_grid
+from estimator.planning.grid import evaluate_grid
 
 CAT = load_catalog()
 EXAMPLE = "estimator/data/examples/catalog_qa.jsonl"

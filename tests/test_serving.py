@@ -46,10 +46,10 @@ def test_serving_throughput_within_30_percent_of_tensorrt_llm(model, tp, isl, os
 
 
 def test_validation_doc_is_current():
-    from estimator.plan.serving_validation import render_markdown
+    from estimator.planning.serving_validation import render_markdown
 
     doc = (ROOT / "docs" / "validation-serving.md").read_text(encoding="utf-8")
-    assert doc == render_markdown(), "stale: run python -m estimator.plan.serving_validation"
+    assert doc == render_markdown(), "stale: run python -m estimator.planning.serving_validation"
 
 
 def test_traffic_sets_the_gpu_count_and_monthly_cost():

@@ -7,7 +7,7 @@ import pytest
 
 import estimator
 from estimator.catalog.loader import load_catalog
-from estimator.plan.calibration import PARAMS, PRIORS, Observation, cross_validate, fit, observations
+from estimator.planning.calibration import PARAMS, PRIORS, Observation, cross_validate, fit, observations
 from estimator.rules import throughput
 
 CAT = load_catalog(use_env=False)

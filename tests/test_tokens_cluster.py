@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow  # a real scheduler, two workers and an S3 server per module (~25 s); .ci/run runs it
-
 from estimator.tokens import count_tokens
+
+pytestmark = pytest.mark.slow  # a real scheduler, two workers and an S3 server per module (~25 s); .ci/run runs it
 
 pytest.importorskip("distributed")
 BIN = Path(sys.executable).parent

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 import estimator
 from estimator.cli import cli
-from estimator.plan.uncertainty import two_piece_normal
+from estimator.planning.uncertainty import two_piece_normal
 
 
 def test_split_normal_hits_its_percentiles():

@@ -2,8 +2,8 @@
 
 import pytest
 
-from estimator.plan.calibration import PARAMS, cross_validate, observations, suggested_tables
-from estimator.plan.validation import run_validation, to_markdown
+from estimator.planning.calibration import PARAMS, cross_validate, observations, suggested_tables
+from estimator.planning.validation import run_validation, to_markdown
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +52,7 @@ def test_memory_cases_within_20_percent_and_bounds_hold(validation):
 
 
 def test_shipped_tables_are_the_fit():
-    """The values in assumptions.yaml are what `python -m estimator.plan.calibration` fits (within 2%), so the
+    """The values in assumptions.yaml are what `python -m estimator.planning.calibration` fits (within 2%), so the
     tables cannot drift from the data without this failing."""
     fitted = suggested_tables(cross_validate(observations()))
     obs = {o.id: o for o in observations()}

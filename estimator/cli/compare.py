@@ -48,7 +48,7 @@ def compare(scenarios, datasets, tokens, model, gpu, provider, report_path, tabl
     With SCENARIOS.yaml: its scenarios and grid. Without: the default routes for --model. With no
     arguments at all: the bundled example dataset, written to reports/comparison.html.
     """
-    from estimator.plan.comparison import compare as run_compare
+    from estimator.planning.comparison import compare as run_compare
     from estimator.present.render import frame_records_json, render_rows, to_json_with, write_frame_csv
     from estimator.present.tables import error_lines, headline_lines, human_rows
 
@@ -115,7 +115,7 @@ def _owned_breakeven(gpu, provider, catalogs, overrides):
     if (provider or "").lower() != "owned":
         return None
     from estimator.catalog.loader import load_catalog
-    from estimator.plan.givens import DEFAULT_GPU
-    from estimator.plan.ownership import rent_vs_buy
+    from estimator.planning.givens import DEFAULT_GPU
+    from estimator.planning.ownership import rent_vs_buy
 
     return rent_vs_buy(gpu or DEFAULT_GPU, load_catalog(list(catalogs)), overrides=overrides)

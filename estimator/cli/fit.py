@@ -21,7 +21,7 @@ from estimator.cli.errors import friendly_errors
 def fit(model, gpu, method, sets, catalogs, fmt) -> None:
     """The longest seq_len and the largest LoRA rank that fit on one GPU, with the settings assumed."""
     from estimator.cli.options import _parse_sets
-    from estimator.plan.fit import fit as fit_limits
+    from estimator.planning.fit import fit as fit_limits
 
     result = fit_limits(model, gpu, method, _parse_sets(sets), list(catalogs) or None)
     if fmt == "json":

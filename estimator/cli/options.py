@@ -6,7 +6,7 @@ import click
 
 from estimator.choices import FORMATS
 
-DEFAULT_MAX_ROWS = 1_000_000  # estimator.plan.limits.DEFAULT_MAX_ROWS (not imported: --help stays fast)
+DEFAULT_MAX_ROWS = 1_000_000  # estimator.planning.limits.DEFAULT_MAX_ROWS (not imported: --help stays fast)
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
                       show_default=True, help="Output format (json/csv carry raw numbers).")

@@ -16,7 +16,7 @@ from estimator.cli.options import FORMAT
 @friendly_errors
 def validate(output, samples, fmt) -> None:
     """Recompute the published reference runs from their inputs and score the default assumptions."""
-    from estimator.plan.validation import run_validation, to_markdown
+    from estimator.planning.validation import run_validation, to_markdown
     from estimator.present.render import render_rows, to_json
 
     results, summary = run_validation(samples=samples)

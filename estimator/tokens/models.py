@@ -82,7 +82,7 @@ def find_tokenizer(spec: Any) -> tuple[str, str] | None:
 def model_count(model_id: str, catalogs=(), encoding: str | None = None, use_local_tokenizer: bool = True) -> ModelCount:
     """Settings for counting for ``model_id`` (tokenizer_settings and the catalog's context and API cap)."""
     from estimator.catalog import load_catalog
-    from estimator.plan.dataset_tokens import tokenizer_settings
+    from estimator.planning.dataset_tokens import tokenizer_settings
     from estimator.tokens.factors import factor_check
 
     cat = load_catalog(list(catalogs))

@@ -70,7 +70,7 @@ def scenario_table(comparison) -> dict[str, Any]:
 
 
 def _figures(comparison, labels: list[str], cat) -> list[tuple[str, Any]]:
-    from estimator.plan.sensitivity import sensitivities
+    from estimator.planning.sensitivity import sensitivities
     from estimator.present.report import charts, dataset_chart, sensitivity_chart
 
     figs = [

@@ -1,4 +1,4 @@
-"""The sensitivity chart: one small tornado per scenario from estimator.plan.sensitivity (the cost with one
+"""The sensitivity chart: one small tornado per scenario from estimator.planning.sensitivity (the cost with one
 input at the low or high end of its range, the others held)."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ CAPTION = ("Ranges: MFU P10–P90 of the matched published rule (±25% if none);
 
 
 def tornado_one(s) -> go.Figure | None:
-    """One scenario's tornado (items of estimator.plan.sensitivity.Sensitivity)."""
+    """One scenario's tornado (items of estimator.planning.sensitivity.Sensitivity)."""
     swings = [w for w in s.swings if finite(w.cost_at_low) and finite(w.cost_at_high)]
     if not swings or not finite(s.base_cost_usd):
         return None

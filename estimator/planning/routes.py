@@ -1,0 +1,108 @@
+"""The routes a comparison holds: the default set for a model (scratch, full, LoRA, QLoRA, hosted services) or the
+scenarios and grid of a scenario file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from estimator.catalog.loader import Catalog
+from estimator.catalog.yamlio import line_of, load_yaml
+from estimator.errors import ConfigurationError
+from estimator.planning.givens import DEFAULT_GPU
+
+DEFAULT_MODEL = "llama-3.1-8b"
+
+DEFAULT_API_MODEL = "gpt-4o-mini"
+PRETRAIN_DEADLINE = "30d"
+HOSTED_PROVIDERS = ("openai", "google-vertex", "aws-bedrock", "together", "fireworks", "mistral", "azure")
+
+
+def default_scenarios(model: str | None, tokens: Any, dataset: Any, gpu: str | None, provider: str | None,
+                      cat: Catalog, overrides: dict[str, Any] | None = None, *, epochs: Any = None,
+                      tier: str = "on_demand", gpus: int | None = None) -> tuple[list[dict[str, Any]], list[str]]:
+    """Scratch (compute-optimal and at the data's tokens), full, LoRA, QLoRA, hosted services. Fine-tuning and
+    hosted routes share one epoch count (default 3); pretraining takes none."""
+    spec = cat.model(model or DEFAULT_MODEL)
+    data = {"tokens": tokens} if tokens is not None else {"dataset": dataset}
+    notes = []
+    if spec.api_only:
+        notes.append(f"{spec.id} is API-only: only the hosted route applies")
+        return [{"name": f"Hosted API ({spec.id})", "method": "api", "model": spec.id, **data}], notes
+    common = {"model": spec.id, "gpu": gpu or DEFAULT_GPU, "provider": provider, "tier": tier}
+    tune = {"epochs": epochs if epochs is not None else 3} | ({"gpus": gpus} if gpus is not None else {})
+    from estimator.planning.assumptions import facts_needed, lookup
+
+    table = cat.assumption("tokens_per_param_optimal")
+    facts = {"method": "pretrain", "n_params": spec.params, "model_family": spec.family or spec.id}
+    per_param = (overrides or {}).get("tokens_per_param_optimal") or lookup(
+        table, "tokens_per_param_optimal", {k: facts[k] for k in facts_needed(table) if k in facts}).value
+    optimal = float(per_param) * spec.params
+    out = [
+        {"name": "Pretrain from scratch (compute-optimal)", "method": "pretrain", "tokens": optimal,
+         "deadline": PRETRAIN_DEADLINE, **common},
+        {"name": "Pretrain from scratch (dataset tokens)", "method": "pretrain", "deadline": PRETRAIN_DEADLINE,
+         "epochs": 1, **data, **common},
+        {"name": "Full fine-tuning", "method": "full", **data, **common, **tune},
+        {"name": "LoRA", "method": "lora", **data, **common, **tune},
+        {"name": "QLoRA", "method": "qlora", **data, **common, **tune},
+    ]
+    notes.append(f"pretraining scenarios use the fewest {common['gpu']} GPUs that finish within {PRETRAIN_DEADLINE}; "
+                 "fine-tuning scenarios the fewest that fit in memory")
+    hosted = hosted_routes(spec.id, cat)
+    for service in hosted:
+        out.append({"name": f"Hosted: {service}", "method": "api", "model": service, **data,
+                    "epochs": tune["epochs"]})
+    if hosted:
+        notes.append("hosted routes: the compared model's own services, and each other provider's default service "
+                     "(a different model where the provider does not offer this one)")
+    return out, notes
+
+
+def hosted_routes(model_id: str, cat: Catalog) -> list[str]:
+    """Services billed per token for `model_id`, then one default service per other provider (catalog order)."""
+    own = [a.id for a in cat.apis_for(model_id) if a.billing == "per_token"]
+    seen = {cat.apis[i].provider for i in own}
+    others = []
+    for provider in HOSTED_PROVIDERS:
+        rows = [a for a in cat.apis.values() if a.provider == provider and a.billing == "per_token"]
+        if rows and provider not in seen:
+            others.append(rows[0].id)
+            seen.add(provider)
+    return own + others
+
+
+def load_scenario_file(path: str | Path, cat: Catalog | None = None
+                       ) -> tuple[dict[str, Any], list[tuple[dict[str, Any], str]], dict[str, list]]:
+    """(defaults, [(scenario, 'file:line')], grid) from a scenarios YAML file; with `cat`, unknown keys are
+    errors at the key's line."""
+    data, lines = load_yaml(path)
+    if not isinstance(data, dict):
+        raise ConfigurationError(f"{path}:1: expected a mapping with 'defaults', 'scenarios' and/or 'grid'")
+    unknown = set(data) - {"defaults", "scenarios", "grid"}
+    if unknown:
+        key = sorted(unknown)[0]
+        raise ConfigurationError(f"{path}:{line_of(lines, (key,))}: unknown key '{key}' (expected defaults, scenarios, grid)")
+    defaults = data.get("defaults") or {}
+    scenarios = data.get("scenarios") or []
+    grid = data.get("grid") or {}
+    if not isinstance(defaults, dict) or not isinstance(scenarios, list) or not isinstance(grid, dict):
+        raise ConfigurationError(f"{path}:1: 'defaults' and 'grid' are mappings, 'scenarios' a list")
+    items = []
+    for i, s in enumerate(scenarios):
+        where = f"{path}:{line_of(lines, ('scenarios', i))}"
+        if not isinstance(s, dict):
+            raise ConfigurationError(f"{where}: each scenario is a mapping of estimate inputs")
+        items.append((s, where))
+    if cat is not None:
+        from estimator.catalog.bounds import check_keys
+        from estimator.planning.grid import SCENARIO_FIELDS
+
+        for prefix, mapping, label in [(("defaults",), defaults, "defaults"), (("grid",), grid, "grid"),
+                                       *((("scenarios", i), s, f"scenario '{s.get('name') or i + 1}'") for i, (s, _) in enumerate(items))]:
+            check_keys(mapping, SCENARIO_FIELDS, cat, lambda key, p=prefix: f"{path}:{line_of(lines, (*p, *key))}", label)
+    if not items and not grid:
+        raise ConfigurationError(f"{path}: no 'scenarios' and no 'grid': nothing to compare")
+    return defaults, items, grid
+
+
