@@ -48,7 +48,6 @@ class DatasetProfile:
     lengths: Counter = field(default_factory=Counter)  # example length -> number of examples
     over_context_examples: int = 0
     over_limit_examples: int = 0
-    billed_tokens_per_epoch: int = 0
     skipped_lines: int = 0  # lines not counted because of an error finding
     findings: FindingLog = field(default_factory=FindingLog)
     sample: dict[str, Any] | None = None
@@ -78,7 +77,6 @@ class DatasetProfile:
         for role, n in by_role.items():
             self.tokens_by_role[role] += n
         self.lengths[length] += 1
-        self.billed_tokens_per_epoch += length if s.example_cap is None else min(length, s.example_cap)
         if s.example_cap is not None and length > s.example_cap:
             self.over_limit_examples += 1
         if s.context is not None and length > s.context:
@@ -89,7 +87,7 @@ class DatasetProfile:
         if self.settings != other.settings:
             raise ValueError("cannot merge profiles counted with different settings")
         for name in ("files", "bytes", "examples", "messages", "total_tokens", "trainable_tokens",
-                     "over_context_examples", "over_limit_examples", "billed_tokens_per_epoch", "skipped_lines"):
+                     "over_context_examples", "over_limit_examples", "skipped_lines"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.tokens_by_role.update(other.tokens_by_role)
         self.lengths.update(other.lengths)
@@ -98,7 +96,21 @@ class DatasetProfile:
         self.sample = None  # an estimate does not survive a merge; re-estimate instead
         return self
 
-    # -- derived --------------------------------------------------------------------
+    # -- derived (through the same rules an estimate uses) ----------------------------
+    @property
+    def billed_tokens_per_epoch(self) -> int:
+        """Σ_examples min(cap, tokens): the `billed_tokens_per_epoch` rule over this profile's length table."""
+        import numpy as np
+
+        from estimator.rules.api_billing import billed_tokens_per_epoch
+
+        if not self.lengths:
+            return 0
+        lengths = np.array(sorted(self.lengths), dtype=float)
+        counts = np.array([self.lengths[int(k)] for k in lengths], dtype=float)
+        cap = float(self.settings.example_cap) if self.settings.example_cap is not None else np.inf
+        return int(round(float(billed_tokens_per_epoch(lengths[None, :], counts[None, :], cap))))
+
     def length_stats(self) -> dict[str, Any]:
         return length_stats(self.lengths)
 
@@ -115,19 +127,21 @@ class DatasetProfile:
         ceil(n / b)·b·s.  packed: examples concatenated into rows of s tokens:
         ceil(ceil(D / s) / b)·b·s. Examples longer than s are truncated when padded.
         """
+        from estimator.rules.dataset import packed_tokens_per_epoch, padded_tokens_per_epoch
+
         s, b = self.settings.seq_len, self.settings.micro_batch
         if not s:
             return None
         n = self.examples if examples is None else examples
         d = self.total_tokens if total_tokens is None else total_tokens
-        rows_packed = math.ceil(d / s)
         over = sum(c for length, c in self.lengths.items() if length > s)
+        padded = int(padded_tokens_per_epoch(n, s, b))
         return {
             "seq_len": s,
             "micro_batch": b,
-            "padded_tokens": math.ceil(n / b) * b * s,
-            "packed_tokens": math.ceil(rows_packed / b) * b * s,
-            "padding_efficiency": (d / (math.ceil(n / b) * b * s)) if n else None,
+            "padded_tokens": padded,
+            "packed_tokens": int(packed_tokens_per_epoch(d, s, b)),
+            "padding_efficiency": (d / padded) if n else None,
             "examples_over_seq_len": over,
         }
 
