@@ -261,3 +261,12 @@ def test_a_grid_row_without_an_estimate_says_why_not_does_not_fit(tmp_path):
     row = next(line for line in r.output.splitlines() if "tier=capacity_block" in line)
     assert "h100-sxm" in row and "no estimate" in row and "does not fit" not in row and "hosted" not in row
     assert "note: 1 row without an estimate: no capacity_block price for h100-sxm at vast" in r.output
+
+
+def test_an_empty_report_path_is_refused_not_ignored():
+    from click.testing import CliRunner
+
+    from estimator.cli import cli
+
+    r = CliRunner().invoke(cli, ["compare", "--tokens", "1M", "--report", ""])
+    assert r.exit_code == 2 and "--report needs a file path" in r.output and "Traceback" not in r.output

@@ -62,6 +62,9 @@ def compare(scenarios, datasets, tokens, model, gpu, provider, report_path, tabl
         examples = examples or "50k"  # a realistic job: the example's lengths at 50,000 examples
         # ...served at a stated, illustrative traffic (printed above the TCO table and in the report)
         requests_per_day = requests_per_day or "10k"
+    for flag, given in (("--report", report_path), ("--output", table_path)):
+        if given is not None and not str(given).strip():
+            raise click.UsageError(f"{flag} needs a file path, got an empty string")
     for target in (report_path, table_path):  # refused before any work: a device, a read-only folder, ...
         if target:
             from estimator.errors import OutputError

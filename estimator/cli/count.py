@@ -31,7 +31,7 @@ ENCODING_NAMES = ("cl100k_base", "o200k_base", "p50k_base", "r50k_base")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--tokenizer", "tokenizer_file", type=click.Path(exists=True, dir_okay=False),
               help="Hugging Face tokenizer.json for an exact count (needs the 'tokenizers' package).")
-@click.option("--catalog", "catalogs", multiple=True, type=click.Path(dir_okay=False),
+@click.option("--catalog", "catalogs", multiple=True, type=click.Path(dir_okay=False, readable=False),
               help="Extra YAML catalog merged over the bundled tables (repeatable; also $ESTIMATOR_CATALOG).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @friendly_errors
