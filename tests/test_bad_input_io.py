@@ -15,28 +15,15 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from cli_helpers import one_line, run
 
 from estimator.atomic import write_text_atomic
-from estimator.cli import cli
 from estimator.errors import OutputError
 
 OLD = "<html>the report of an earlier, good run</html>"
 LORA = ["estimate", "--method", "lora", "--model", "llama-3.1-8b", "--tokens", "1M", "--gpu", "h100-sxm"]
 
 
-def one_line(result, *needles):
-    assert result.exit_code != 0, result.output
-    assert "Traceback" not in result.output
-    lines = [x for x in result.output.splitlines() if x.strip()]
-    assert len(lines) == 1, result.output
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
-
-
-def run(*argv):
-    return CliRunner().invoke(cli, [str(a) for a in argv])
 
 
 def proc(argv, timeout=60, **kw):

@@ -4,6 +4,7 @@ without a method, giant grids refused up front, huge figures printed in scientif
 import re
 
 import pytest
+from cli_helpers import one_line, run
 from click.testing import CliRunner
 
 import estimator
@@ -17,18 +18,6 @@ B = ["estimate", "--method", "lora", "--model", "llama-3.1-8b", "--tokens", "10M
 HEAD = "defaults: {method: lora, model: llama-3.1-8b, tokens: 1M, gpu: h100-sxm}\n"
 
 
-def one_line(result, *needles):
-    assert result.exit_code != 0, result.output
-    assert "Traceback" not in result.output and "internal error" not in result.output, result.output
-    lines = [x for x in result.output.splitlines() if x.strip()]
-    assert len(lines) == 1, result.output
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
-
-
-def run(*argv):
-    return CliRunner().invoke(cli, [str(a) for a in argv])
 
 
 def scenario_file(tmp_path, body):
@@ -264,9 +253,7 @@ def test_a_grid_row_without_an_estimate_says_why_not_does_not_fit(tmp_path):
 
 
 def test_an_empty_report_path_is_refused_not_ignored():
-    from click.testing import CliRunner
 
-    from estimator.cli import cli
 
     r = CliRunner().invoke(cli, ["compare", "--tokens", "1M", "--report", ""])
     assert r.exit_code == 2 and "--report needs a file path" in r.output and "Traceback" not in r.output

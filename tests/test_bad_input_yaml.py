@@ -6,32 +6,18 @@ import os
 import threading
 
 import pytest
-from click.testing import CliRunner
+from cli_helpers import one_line, run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from estimator.catalog import yamlio
 from estimator.catalog.loader import load_catalog, validate_file
-from estimator.cli import cli
 from estimator.errors import CatalogError
 
 PRICE = "{provider: x, gpu: h100-sxm, tier: on_demand, usd_per_gpu_hour: %s, source: vendor page, as_of: 2025-01}"
 SCENARIO_HEAD = "defaults: {method: lora, model: llama-3.1-8b, tokens: 1M}\n"
 
 
-def one_line(result, *needles):
-    """Exit code != 0, no traceback, exactly one non-empty line, containing every needle."""
-    assert result.exit_code != 0, result.output
-    assert "Traceback" not in result.output
-    lines = [x for x in result.output.splitlines() if x.strip()]
-    assert len(lines) == 1, result.output
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
-
-
-def run(*argv):
-    return CliRunner().invoke(cli, [str(a) for a in argv])
 
 
 def laughs(levels=9, width=9):

@@ -23,3 +23,4 @@ def _parse_sets(values: tuple[str, ...]) -> dict[str, str]:
         key, value = item.split("=", 1)
         out[key.strip()] = value.strip()
     return out
+EXPLAIN = click.option("--explain", is_flag=True, help="Print the trace: every rule, its inputs, value and source.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from estimator.cli.errors import friendly_errors
+from estimator.cli.options import CATALOG, EXPLAIN, FORMAT
 
 
 def _sets(values: tuple[str, ...]) -> dict[str, str]:
@@ -31,11 +32,9 @@ def _sets(values: tuple[str, ...]) -> dict[str, str]:
               help="Also list the catalog models that fine-tune on this dataset within the same budget.")
 @click.option("--region", help="Energy region (electricity price, PUE) for owned GPUs.")
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Override an assumption (repeatable).")
-@click.option("--catalog", "catalogs", multiple=True, type=click.Path(dir_okay=False),
-              help="Extra YAML catalog merged over the bundled tables.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]), default="table",
-              show_default=True)
-@click.option("--explain", is_flag=True, help="Print the trace: every rule, its inputs, value and source.")
+@CATALOG
+@FORMAT
+@EXPLAIN
 @friendly_errors
 def plan(budget, flops, deadline, gpu, gpus, provider, tier, scaling, inference_tokens, datasets, region, sets,
          catalogs, fmt, explain) -> None:

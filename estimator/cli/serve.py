@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from estimator.cli.errors import friendly_errors
+from estimator.cli.options import CATALOG, EXPLAIN, FORMAT
 
 
 @click.command("serve")
@@ -20,11 +21,9 @@ from estimator.cli.errors import friendly_errors
 @click.option("--months", default="12", show_default=True, help="Serving horizon for the total cost.")
 @click.option("--region", help="Energy region for owned GPUs.")
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Override (e.g. dtype=fp8).")
-@click.option("--catalog", "catalogs", multiple=True, type=click.Path(dir_okay=False),
-              help="Extra YAML catalog merged over the bundled tables.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]), default="table",
-              show_default=True)
-@click.option("--explain", is_flag=True, help="Print the trace: every rule, its inputs, value and source.")
+@CATALOG
+@FORMAT
+@EXPLAIN
 @friendly_errors
 def serve(model, gpu, gpus, provider, tier, input_tokens, output_tokens, requests_per_day, months, region, sets,
           catalogs, fmt, explain) -> None:
