@@ -24,10 +24,10 @@ from estimator.planning.estimation import checked_overrides, estimate, resolve_c
 from estimator.planning.givens import DEFAULT_GPU
 from estimator.planning.resolution import resolve
 from estimator.planning.rows import Rows
-from estimator.planning.scenario import Scenario
+from estimator.planning.scenario import Scenario, positive_number
 from estimator.planning.traced import explain_steps, fmt
 from estimator.rules import REGISTRY
-from estimator.units import parse_duration_hours, parse_number
+from estimator.units import parse_duration_hours
 
 LOSS_NOTE = ("predicted_loss is the scaling fit's prediction (nats/token on the fit's own training data), not a "
              "promise about your data, tokenizer or model")
@@ -116,18 +116,6 @@ def _law_givens(law: ScalingLaw, cat: Catalog) -> dict[str, Given]:
             for k in ("E", "A", "B", "alpha", "beta")}
 
 
-def _number(name: str, value: Any) -> float | None:
-    if value is None:
-        return None
-    try:
-        number = parse_number(value)
-    except ValueError as exc:
-        raise ConfigurationError(f"--{name}: {exc}") from None
-    if not np.isfinite(number) or number <= 0:
-        raise ConfigurationError(f"--{name} must be a positive number, got {value}")
-    return number
-
-
 def plan(budget: float | str | None = None, flops: float | str | None = None, deadline: float | str | None = None,
          *, gpu: str | None = None, gpus: int | None = None, provider: str | None = None, tier: str = "on_demand",
          scaling: str | ScalingLaw = "epoch", inference_tokens: float | str | None = None, dataset: Any = None,
@@ -144,9 +132,9 @@ def plan(budget: float | str | None = None, flops: float | str | None = None, de
     cat = resolve_catalog(catalog)
     if gpus is not None:  # the bounds --gpus obeys in estimate and compare (catalog/bounds.py)
         check_value("gpus", gpus, cat, "")
-    budget_usd = _number("budget", budget)
-    c_given = _number("flops", flops)
-    d_inf = _number("inference-tokens", inference_tokens) if inference_tokens not in (None, 0, "0") else 0.0
+    budget_usd = positive_number("--budget", budget)
+    c_given = positive_number("--flops", flops)
+    d_inf = positive_number("--inference-tokens", inference_tokens) if inference_tokens not in (None, 0, "0") else 0.0
     deadline_h = None
     if deadline is not None:
         try:

@@ -33,10 +33,10 @@ class Scenario:
         if method not in METHODS:
             raise ConfigurationError(f"unknown method '{self.method}'; choose one of {', '.join(METHODS)}")
         self.method = method
-        self.tokens = _positive("tokens", self.tokens)
-        self.epochs = _positive("epochs", self.epochs)
+        self.tokens = positive_number("tokens", self.tokens)
+        self.epochs = positive_number("epochs", self.epochs)
         if self.gpus is not None:
-            gpus = _positive("gpus", self.gpus)
+            gpus = positive_number("gpus", self.gpus)
             if gpus != int(gpus):
                 raise ConfigurationError(f"gpus must be a whole number, got {self.gpus}")
             self.gpus = int(gpus)
@@ -45,7 +45,7 @@ class Scenario:
                 self.deadline_hours = parse_duration_hours(self.deadline_hours)
             except ValueError as exc:
                 raise ConfigurationError(f"deadline: {exc}") from None
-            self.deadline_hours = _positive("deadline", self.deadline_hours)
+            self.deadline_hours = positive_number("deadline", self.deadline_hours)
         if self.gpus is not None and self.deadline_hours is not None:
             raise ConfigurationError("give either gpus or a deadline, not both")
         if self.tokens is None and not self.dataset:
@@ -60,13 +60,15 @@ class Scenario:
         return {k: v for k, v in asdict(self).items() if v not in (None, {}, [])}
 
 
-def _positive(name: str, value: Any) -> float | None:
+def positive_number(name: str, value: Any, allow_zero: bool = False) -> float | None:
+    """A human number ('7B', 2e12) that must be positive (or zero, with allow_zero); None stays None.
+    One line naming `name` otherwise (scenarios, plan and serve all check their numbers here)."""
     if value is None:
         return None
     try:
         number = parse_number(value)
     except ValueError as exc:
         raise ConfigurationError(f"{name}: {exc}") from None
-    if math.isnan(number) or math.isinf(number) or number <= 0:
-        raise ConfigurationError(f"{name} must be a positive number, got {value}")
+    if math.isnan(number) or math.isinf(number) or number < 0 or (number == 0 and not allow_zero):
+        raise ConfigurationError(f"{name} must be a {'non-negative' if allow_zero else 'positive'} number, got {value}")
     return number

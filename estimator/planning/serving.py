@@ -26,9 +26,9 @@ from estimator.planning.givens import (
     price_givens,
 )
 from estimator.planning.providers import assumption_provider
+from estimator.planning.scenario import positive_number
 from estimator.planning.traced import explain_steps, fmt
 from estimator.rules import REGISTRY
-from estimator.units import parse_number
 
 TARGETS = ["kv_cache_bytes_per_token", "kv_cache_gb_per_sequence", "serving_weight_bytes", "serve_gpus_per_replica",
            "replica_output_tokens_per_second", "output_tokens_per_second", "required_output_tokens_per_second",
@@ -71,16 +71,6 @@ class ServingPlan:
                              self.warnings)
 
 
-def _positive(name: str, value: Any, allow_zero: bool = False) -> float:
-    try:
-        number = parse_number(value)
-    except ValueError as exc:
-        raise ConfigurationError(f"--{name}: {exc}") from None
-    if not np.isfinite(number) or number < 0 or (number == 0 and not allow_zero):
-        raise ConfigurationError(f"--{name} must be a {'non-negative' if allow_zero else 'positive'} number, got {value}")
-    return number
-
-
 def serve(model: str, *, gpu: str | None = None, gpus: int | None = None, provider: str | None = None,
           tier: str = "on_demand", input_tokens: float | str = 1000, output_tokens: float | str = 1000,
           requests_per_day: float | str | None = None, months: float | str = 12, region: str | None = None,
@@ -103,9 +93,9 @@ def serve(model: str, *, gpu: str | None = None, gpus: int | None = None, provid
     if hw.bandwidth_tbps is None:
         raise ConfigurationError(f"{hw.id} has no memory bandwidth in the catalog: serving throughput needs it")
     dtype = str(overrides.get("dtype") or at.lookup(cat.assumption("dtype"), "dtype", {}).value)
-    inp, out = _positive("input-tokens", input_tokens), _positive("output-tokens", output_tokens)
-    rpd = 0.0 if requests_per_day is None else _positive("requests-per-day", requests_per_day, allow_zero=True)
-    n_months = _positive("months", months)
+    inp, out = positive_number("--input-tokens", input_tokens), positive_number("--output-tokens", output_tokens)
+    rpd = 0.0 if requests_per_day is None else positive_number("--requests-per-day", requests_per_day, allow_zero=True)
+    n_months = positive_number("--months", months)
     given: dict[str, Given] = {"dtype": Given(dtype, "", "--set dtype or the 'dtype' table", "input", "precision")}
     given |= model_givens(spec, cat.origin("models", spec.id))
     given |= hardware_givens(hw, cat.origin("hardware", hw.id), dtype)
