@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import difflib
-
-from estimator.errors import ConfigurationError
+from estimator.errors import ConfigurationError, close_matches
 
 METHODS = ("pretrain", "full", "lora", "qlora", "api")
 GPU_METHODS = METHODS[:4]
@@ -56,7 +54,7 @@ def lora_modules(targets: str) -> tuple[str, ...]:
     names = [MODULE_ALIASES.get(t.strip(), t.strip()) for t in str(targets).strip("[]").replace("'", "").split(",")]
     for name in names:
         if name not in LORA_MODULES:
-            close = difflib.get_close_matches(name, [*LORA_PRESETS, *LORA_MODULES], n=3)
+            close = close_matches(name, [*LORA_PRESETS, *LORA_MODULES], n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise ConfigurationError(f"lora_targets={targets!r}: unknown choice '{name}' (presets {', '.join(LORA_PRESETS)}, or a "
                                      f"comma-separated list of {', '.join(LORA_MODULES)}){hint}")
@@ -79,6 +77,6 @@ def check_choice(name: str, value: object, choices: tuple[str, ...] | list[str],
     text = str(value)
     if text in choices:
         return text
-    close = difflib.get_close_matches(text, list(choices), n=3, cutoff=0.5)
+    close = close_matches(text, list(choices), n=3, cutoff=0.5)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     raise ConfigurationError(f"{where} {name}={text!r}: unknown choice (choices: {', '.join(choices)}){hint}")

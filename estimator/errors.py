@@ -38,3 +38,10 @@ class DatasetError(EstimatorError):
 class OutputError(EstimatorError, OSError):
     """An output cannot be written (read-only directory, parent is a file, a device as target, disk full).
     Also an OSError, so callers that catch OS errors around a write still do."""
+
+
+def close_matches(word: str, choices, n: int = 3, cutoff: float = 0.6) -> list[str]:
+    """difflib's close matches for a 'did you mean' hint, imported only when an error needs one."""
+    import difflib
+
+    return difflib.get_close_matches(word, list(choices), n=n, cutoff=cutoff)

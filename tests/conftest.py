@@ -7,6 +7,11 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
+    # the validated-catalog cache goes to a folder of this run, never the user's ~/.cache (subprocesses inherit it)
+    import os
+    import tempfile
+
+    os.environ.setdefault("ESTIMATOR_CACHE_DIR", tempfile.mkdtemp(prefix="estimator-test-cache-"))
     config.addinivalue_line("markers", "slow: takes minutes (e.g. builds and installs the wheel); run with --run-slow")
 
 

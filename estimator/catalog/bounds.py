@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 import math
 from typing import Any
 
 import numpy as np
 
 from estimator.catalog.loader import Catalog
-from estimator.errors import ConfigurationError
+from estimator.errors import ConfigurationError, close_matches
 from estimator.units import parse_number
 
 # Quantities that are not assumption tables but may be overridden: (low, high, integer, low_exclusive).
@@ -67,7 +66,7 @@ def check_keys(values: dict[str, Any], fields: tuple[str, ...], cat: Catalog, li
             continue
         if key in fields or key in names:
             continue
-        close = difflib.get_close_matches(str(key), list(dict.fromkeys([*fields, *names])), n=3)
+        close = close_matches(str(key), list(dict.fromkeys([*fields, *names])), n=3)
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         raise ConfigurationError(f"{line((key,))}: unknown key '{key}' in {where}{hint}")
 
@@ -75,7 +74,7 @@ def check_keys(values: dict[str, Any], fields: tuple[str, ...], cat: Catalog, li
 def check_value(name: str, value: Any, cat: Catalog, where: str = "override") -> Any:
     """Parse and check one override value (scalar or array); return it parsed. One-line error otherwise."""
     if name not in known_names(cat):
-        close = difflib.get_close_matches(name, known_names(cat), n=3)
+        close = close_matches(name, known_names(cat), n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise ConfigurationError(f"unknown quantity '{name}' in {where}{hint}")
     prefix = f"{where} " if where else ""  # '--set mfu=0: ...', or just 'gpus=1e+09: ...'

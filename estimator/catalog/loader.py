@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import functools
 import os
 from collections.abc import Iterable, Sequence
@@ -24,8 +23,7 @@ from estimator.catalog.schema import (
     ModelSpec,
     ScalingLaw,
 )
-from estimator.catalog.yamlio import line_of, load_yaml
-from estimator.errors import CatalogError, UnknownIdError
+from estimator.errors import CatalogError, UnknownIdError, close_matches
 
 SPEC_FILES = ("models.yaml", "hardware.yaml", "assumptions.yaml", "scaling_laws.yaml")
 PRICING_FILES = ("gpu_prices.yaml", "apis.yaml", "energy.yaml", "capex.yaml")
@@ -77,7 +75,7 @@ class Catalog:
                 names.setdefault(normalize(alias), entry_id)
         if key in names:
             return table[names[key]]
-        close = difflib.get_close_matches(key, list(names), n=3, cutoff=0.6)
+        close = close_matches(key, list(names), n=3, cutoff=0.6)
         matches = list(dict.fromkeys(names[c] for c in close))
         raise UnknownIdError(kind, wanted, matches)
 
@@ -148,7 +146,7 @@ class Catalog:
 
     def assumption(self, name: str) -> Assumption:
         if name not in self.assumptions:
-            raise UnknownIdError("assumption", name, difflib.get_close_matches(name, list(self.assumptions), n=3))
+            raise UnknownIdError("assumption", name, close_matches(name, list(self.assumptions), n=3))
         return self.assumptions[name]
 
     def origin(self, table: str, key: Any) -> str:
@@ -171,6 +169,8 @@ class Catalog:
 # ---- loading ---------------------------------------------------------------------------
 def _read_table_file(path: str, text: str | None = None) -> tuple[dict[str, list[tuple[Any, BaseModel, int | None]]], list[str]]:
     """Validate one file; return ({table: [(key, entry, line)]}, problems)."""
+    from estimator.catalog.yamlio import line_of, load_yaml  # not at import: a cached run never parses YAML
+
     data, lines = load_yaml(path, text)
     problems: list[str] = []
     out: dict[str, list[tuple[Any, BaseModel, int | None]]] = {}
@@ -181,7 +181,7 @@ def _read_table_file(path: str, text: str | None = None) -> tuple[dict[str, list
     for table, entries in data.items():
         where = f"{path}:{line_of(lines, (table,))}"
         if table not in TOP_KEYS:
-            close = difflib.get_close_matches(str(table), TOP_KEYS, n=2)
+            close = close_matches(str(table), TOP_KEYS, n=2)
             hint = f"; did you mean {', '.join(close)}?" if close else f"; expected one of {', '.join(TOP_KEYS)}"
             problems.append(f"{where}: unknown table '{table}'{hint}")
             continue
@@ -240,7 +240,7 @@ def _cross_check(cat: Catalog) -> list[str]:
 
 
 def _did_you_mean(wanted: str, table: Iterable[str]) -> str:
-    close = difflib.get_close_matches(wanted, list(table), n=3)
+    close = close_matches(wanted, list(table), n=3)
     return f"; did you mean {', '.join(close)}?" if close else ""
 
 
@@ -273,16 +273,24 @@ def _bundled_files() -> list[tuple[str, str]]:
     return out
 
 
-@functools.lru_cache(maxsize=1)
-def _bundled() -> Catalog:
+def _build_bundled(files: list[tuple[str, str]]) -> Catalog:
     cat = Catalog()
     problems: list[str] = []
-    for display, text in _bundled_files():
+    for display, text in files:
         problems += _merge_file(cat, display, text)
     problems += _cross_check(cat)
     if problems:
         raise CatalogError(f"bundled catalog is invalid: {problems[0]}")
     return cat
+
+
+@functools.lru_cache(maxsize=1)
+def _bundled() -> Catalog:
+    """The bundled tables, validated once per installed version (catalog/cache.py) and once per process."""
+    from estimator.catalog.cache import cached
+
+    files = _bundled_files()
+    return cached(files, lambda: _build_bundled(files), Catalog)
 
 
 def user_catalog_files(extra: Sequence[str | os.PathLike] = ()) -> list[str]:

@@ -32,7 +32,12 @@ def _has_bool(value: Any) -> bool:
 
 
 class _Strict(BaseModel):
-    """Booleans are not numbers: `usd_per_gpu_hour: true` is an error, not $1.00."""
+    """Booleans are not numbers: `usd_per_gpu_hour: true` is an error, not $1.00.
+
+    Validators are built on first use (defer_build), so a run that takes the bundled tables from the cache
+    (catalog/cache.py) never pays for building them."""
+
+    model_config = ConfigDict(defer_build=True)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -45,7 +50,7 @@ class _Strict(BaseModel):
 
 
 class _Entry(_Strict):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True, allow_inf_nan=False)
 
     source: str = Field(min_length=3)
     as_of: str
@@ -83,7 +88,7 @@ def _check_id(v: str) -> str:
 
 
 class Tokenizer(_Strict):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True, allow_inf_nan=False)
     encoding: Literal[ENCODINGS]  # type: ignore[valid-type]
     factor: float = Field(1.0, gt=0)
     approximate: bool = False
@@ -177,7 +182,7 @@ class GpuPrice(_Entry):
 
 
 class InferencePrice(_Strict):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
     input: float | None = Field(None, ge=0)
     cached_input: float | None = Field(None, ge=0)
     output: float | None = Field(None, ge=0)
@@ -266,7 +271,7 @@ class EnergyRegion(_Entry):
 
 
 class AssumptionRule(_Strict):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True, allow_inf_nan=False)
     when: dict[str, Any] = {}
     value: float | str
     range: tuple[float, float] | None = None
@@ -280,7 +285,7 @@ class AssumptionRule(_Strict):
 
 
 class Assumption(_Strict):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
     unit: str
     description: str
     rules: list[AssumptionRule] = Field(min_length=1)

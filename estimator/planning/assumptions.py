@@ -64,7 +64,7 @@ def lookup(table: Assumption, name: str, facts: dict[str, Any]) -> Given:
     if (codes < 0).any():
         raise ConfigurationError(f"assumption '{name}': no rule matches {facts}; add a rule without 'when'")
     value = result.item() if result.ndim == 0 else result
-    matched = sorted(set(np.unique(codes).tolist()))
+    matched = sorted(set(np.ravel(codes).tolist()))  # not np.unique: it imports numpy.ma
     if len(matched) == 1:
         r = table.rules[matched[0]]
         return Given(value, table.unit, r.source, "assumption", describe(table, name, matched[0]),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import itertools
 from typing import Any
 
@@ -10,7 +9,7 @@ import numpy as np
 
 from estimator.catalog.loader import Catalog
 from estimator.choices import TIERS
-from estimator.errors import ConfigurationError
+from estimator.errors import ConfigurationError, close_matches
 from estimator.planning.limits import DEFAULT_MAX_ROWS, check_grid_size
 from estimator.planning.rows import NUMBER_FIELDS, TEXT_FIELDS, Rows, encode
 from estimator.planning.scenario import Scenario
@@ -37,7 +36,7 @@ def split_fields(values: dict[str, Any], cat: Catalog | None = None) -> tuple[di
                 raise ConfigurationError(f"'{key}' must map assumption names to values")
             overrides |= value
             continue
-        close = difflib.get_close_matches(str(key), SCENARIO_FIELDS, n=1, cutoff=0.75)
+        close = close_matches(str(key), SCENARIO_FIELDS, n=1, cutoff=0.75)
         if close:
             if cat is None:
                 from estimator.catalog.loader import load_catalog
