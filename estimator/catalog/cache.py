@@ -29,7 +29,7 @@ from typing import Any
 
 ENV_VAR = "ESTIMATOR_CACHE_DIR"
 PREFIX = "catalog-"
-SHAPING_MODULES = ("catalog/schema.py", "catalog/loader.py", "choices.py")  # relative to the estimator package
+SHAPING_MODULES = ("catalog/schema.py", "catalog/schema_base.py", "catalog/loader.py", "choices.py")  # relative to the estimator package
 
 
 def cache_dir() -> Path | None:

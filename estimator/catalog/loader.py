@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from estimator.catalog.schema import (
     TABLES,
@@ -167,85 +167,10 @@ class Catalog:
 
 
 # ---- loading ---------------------------------------------------------------------------
-def _read_table_file(path: str, text: str | None = None) -> tuple[dict[str, list[tuple[Any, BaseModel, int | None]]], list[str]]:
-    """Validate one file; return ({table: [(key, entry, line)]}, problems)."""
-    from estimator.catalog.yamlio import line_of, load_yaml  # not at import: a cached run never parses YAML
-
-    data, lines = load_yaml(path, text)
-    problems: list[str] = []
-    out: dict[str, list[tuple[Any, BaseModel, int | None]]] = {}
-    if data is None:
-        return out, [f"{path}:1: empty file: expected one of the keys {', '.join(TOP_KEYS)}"]
-    if not isinstance(data, dict):
-        return out, [f"{path}:{line_of(lines, ())}: expected a mapping with keys such as {', '.join(TOP_KEYS)}"]
-    for table, entries in data.items():
-        where = f"{path}:{line_of(lines, (table,))}"
-        if table not in TOP_KEYS:
-            close = close_matches(str(table), TOP_KEYS, n=2)
-            hint = f"; did you mean {', '.join(close)}?" if close else f"; expected one of {', '.join(TOP_KEYS)}"
-            problems.append(f"{where}: unknown table '{table}'{hint}")
-            continue
-        if table == "assumptions":
-            if not isinstance(entries, dict):
-                problems.append(f"{where}: 'assumptions' must map names to rule tables")
-                continue
-            items = [((name,), name, value) for name, value in entries.items()]
-            schema: type[BaseModel] = Assumption
-        else:
-            if not isinstance(entries, list):
-                problems.append(f"{where}: '{table}' must be a list of entries")
-                continue
-            items = [((i,), None, value) for i, value in enumerate(entries)]
-            schema = TABLES[table]
-        for sub, name, value in items:
-            at = (table, *sub)
-            line = line_of(lines, at)
-            if not isinstance(value, dict):
-                problems.append(f"{path}:{line}: {table}[{sub[0]}]: expected a mapping, got {type(value).__name__}")
-                continue
-            label = name or value.get("id") or value.get("model") or (
-                "/".join(str(value.get(k)) for k in ("provider", "gpu", "tier")) if table == "gpu_prices" else f"#{sub[0] + 1}")
-            try:
-                entry = schema.model_validate(value)
-            except ValidationError as exc:
-                for err in exc.errors():
-                    loc = tuple(err["loc"])
-                    field_name = ".".join(str(p) for p in loc) or "(entry)"
-                    got = err.get("input")
-                    shown = repr(got) if len(repr(got)) <= 80 else repr(got)[:77] + "..."
-                    got_text = "" if isinstance(got, dict) or err["type"] == "missing" else f" (got {shown})"
-                    msg = err["msg"].removeprefix("Value error, ")
-                    problems.append(f"{path}:{line_of(lines, (*at, *loc))}: {table} '{label}', field '{field_name}': {msg}{got_text}")
-                continue
-            key = name if table == "assumptions" else _key(table, entry)
-            out.setdefault(table, []).append((key, entry, line))
-    return out, problems
-
-
-def _cross_check(cat: Catalog) -> list[str]:
-    problems = []
-    for key, price in cat.gpu_prices.items():
-        if price.gpu not in cat.hardware:
-            problems.append(f"{cat.origin('gpu_prices', key)}: gpu_prices '{_label(key)}', field 'gpu': unknown GPU id "
-                            f"'{price.gpu}'" + _did_you_mean(price.gpu, cat.hardware))
-    for key, row in cat.capex.items():
-        if row.gpu not in cat.hardware:
-            problems.append(f"{cat.origin('capex', key)}: capex '{key}', field 'gpu': unknown GPU id '{row.gpu}'"
-                            + _did_you_mean(row.gpu, cat.hardware))
-    for key, api in cat.apis.items():
-        if api.model not in cat.models:
-            problems.append(f"{cat.origin('apis', key)}: apis '{key}', field 'model': unknown model id '{api.model}'"
-                            + _did_you_mean(api.model, cat.models))
-    return problems
-
-
-def _did_you_mean(wanted: str, table: Iterable[str]) -> str:
-    close = close_matches(wanted, list(table), n=3)
-    return f"; did you mean {', '.join(close)}?" if close else ""
-
-
 def _merge_file(cat: Catalog, path: str, text: str | None = None) -> list[str]:
-    tables, problems = _read_table_file(path, text)
+    from estimator.catalog.reading import read_table_file
+
+    tables, problems = read_table_file(path, text)
     seen: set[tuple[str, Any]] = set()
     for table, rows in tables.items():
         target = getattr(cat, table)
@@ -274,11 +199,13 @@ def _bundled_files() -> list[tuple[str, str]]:
 
 
 def _build_bundled(files: list[tuple[str, str]]) -> Catalog:
+    from estimator.catalog.reading import cross_check
+
     cat = Catalog()
     problems: list[str] = []
     for display, text in files:
         problems += _merge_file(cat, display, text)
-    problems += _cross_check(cat)
+    problems += cross_check(cat)
     if problems:
         raise CatalogError(f"bundled catalog is invalid: {problems[0]}")
     return cat
@@ -305,12 +232,14 @@ def load_catalog(extra: Sequence[str | os.PathLike] = (), *, use_env: bool = Tru
     files = user_catalog_files(extra) if use_env else [str(p) for p in extra]
     if not files:
         return base
+    from estimator.catalog.reading import cross_check
+
     cat = Catalog(**{name: dict(getattr(base, name)) for name in (*TABLES, "assumptions")},
                   origins=dict(base.origins), files=list(base.files))
     problems: list[str] = []
     for path in files:
         problems += _merge_file(cat, path)
-    problems += _cross_check(cat)
+    problems += cross_check(cat)
     if problems:
         more = f" (and {len(problems) - 1} more; run 'estimator catalog validate')" if len(problems) > 1 else ""
         raise CatalogError(problems[0] + more)
@@ -325,4 +254,6 @@ def validate_file(path: str | os.PathLike) -> list[str]:
         problems = _merge_file(cat, str(path))
     except CatalogError as exc:
         return [str(exc)]
-    return problems + _cross_check(cat)
+    from estimator.catalog.reading import cross_check
+
+    return problems + cross_check(cat)
