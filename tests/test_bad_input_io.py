@@ -311,5 +311,8 @@ def test_ctrl_c_in_process_is_exit_130(monkeypatch):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(comparison, "compare", stop)
+    before = signal.getsignal(signal.SIGINT)
     r = run("compare", "--tokens", "1M")
     assert r.exit_code == 130 and r.output.strip() == "interrupted"
+    # an in-process caller keeps its Ctrl-C handler (it used to be left ignored for the rest of the process)
+    assert signal.getsignal(signal.SIGINT) is before

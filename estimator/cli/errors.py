@@ -52,6 +52,10 @@ def run_main(command: Any) -> None:
     full disk) are one line too."""
     try:
         command()
+    except SystemExit as exc:
+        if exc.code == INTERRUPTED:  # a second Ctrl-C while the process exits must not print a traceback
+            _ignore_sigint()
+        raise
     except OSError as exc:
         if not _stdout_broken(exc):
             raise
@@ -60,13 +64,18 @@ def run_main(command: Any) -> None:
         sys.exit(1)
 
 
-def _interrupted() -> None:
+def _ignore_sigint() -> None:
     import signal
 
-    try:  # a second Ctrl-C while workers stop must not print a traceback either
+    try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     except ValueError:  # not the main thread
         pass
+
+
+def _interrupted() -> None:
+    # the handler stays as it is here: in-process callers (tests, scripts) keep their Ctrl-C; the console
+    # script ignores a second one on its way out (run_main)
     click.echo("interrupted", err=True)
     raise click.exceptions.Exit(INTERRUPTED) from None
 
