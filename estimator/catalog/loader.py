@@ -10,8 +10,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
-
 from estimator.catalog.schema import (
     TABLES,
     ApiPrice,
@@ -22,30 +20,18 @@ from estimator.catalog.schema import (
     Hardware,
     ModelSpec,
     ScalingLaw,
+    key_label,
 )
 from estimator.errors import CatalogError, UnknownIdError, close_matches
 
 SPEC_FILES = ("models.yaml", "hardware.yaml", "assumptions.yaml", "scaling_laws.yaml")
 PRICING_FILES = ("gpu_prices.yaml", "apis.yaml", "energy.yaml", "capex.yaml")
-TOP_KEYS = (*TABLES, "assumptions")
 ENV_VAR = "ESTIMATOR_CATALOG"
 
 
 def normalize(name: str) -> str:
     """Case- and separator-insensitive key: 'Llama_2 7B' -> 'llama-2-7b'."""
     return "-".join(str(name).strip().lower().replace("_", " ").replace("/", " / ").split()).replace("-/-", "/")
-
-
-def _key(table: str, entry: BaseModel) -> Any:
-    if table == "gpu_prices":
-        return (entry.provider, entry.gpu, entry.tier)
-    if table == "apis":
-        return entry.id
-    return entry.id
-
-
-def _label(key: Any) -> str:
-    return "/".join(key) if isinstance(key, tuple) else str(key)
 
 
 @dataclass
@@ -159,7 +145,7 @@ class Catalog:
         entries = getattr(self, table)
         rows = []
         for key, entry in entries.items():
-            row = {"key": _label(key)} | entry.model_dump()
+            row = {"key": key_label(key)} | entry.model_dump()
             if table == "assumptions":
                 row = {"key": key, "unit": entry.unit, "rules": len(entry.rules), "description": entry.description}
             rows.append(row)
@@ -176,7 +162,7 @@ def _merge_file(cat: Catalog, path: str, text: str | None = None) -> list[str]:
         target = getattr(cat, table)
         for key, entry, line in rows:
             if (table, key) in seen:
-                problems.append(f"{path}:{line}: {table} '{_label(key)}' is defined twice in this file")
+                problems.append(f"{path}:{line}: {table} '{key_label(key)}' is defined twice in this file")
             seen.add((table, key))
             target[key] = entry
             cat.origins[(table, key)] = f"{path}:{line}"

@@ -7,14 +7,16 @@ problem is one 'file:line: table 'entry', field 'f': what' line, as `estimator c
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
-from estimator.catalog.loader import TOP_KEYS, Catalog, _key, _label
-from estimator.catalog.schema import TABLES, Assumption
+from estimator.catalog.schema import TABLES, TOP_KEYS, Assumption, entry_key, key_label
 from estimator.catalog.yamlio import line_of, load_yaml
 from estimator.errors import close_matches
+
+if TYPE_CHECKING:
+    from estimator.catalog.loader import Catalog
 
 
 def read_table_file(path: str, text: str | None = None) -> tuple[dict[str, list[tuple[Any, BaseModel, int | None]]], list[str]]:
@@ -65,7 +67,7 @@ def read_table_file(path: str, text: str | None = None) -> tuple[dict[str, list[
                     msg = err["msg"].removeprefix("Value error, ")
                     problems.append(f"{path}:{line_of(lines, (*at, *loc))}: {table} '{label}', field '{field_name}': {msg}{got_text}")
                 continue
-            key = name if table == "assumptions" else _key(table, entry)
+            key = name if table == "assumptions" else entry_key(table, entry)
             out.setdefault(table, []).append((key, entry, line))
     return out, problems
 
@@ -74,7 +76,7 @@ def cross_check(cat: Catalog) -> list[str]:
     problems = []
     for key, price in cat.gpu_prices.items():
         if price.gpu not in cat.hardware:
-            problems.append(f"{cat.origin('gpu_prices', key)}: gpu_prices '{_label(key)}', field 'gpu': unknown GPU id "
+            problems.append(f"{cat.origin('gpu_prices', key)}: gpu_prices '{key_label(key)}', field 'gpu': unknown GPU id "
                             f"'{price.gpu}'" + _did_you_mean(price.gpu, cat.hardware))
     for key, row in cat.capex.items():
         if row.gpu not in cat.hardware:

@@ -245,3 +245,15 @@ TABLES: dict[str, type[BaseModel]] = {
     "capex": Capex,
     "scaling_laws": ScalingLaw,
 }
+TOP_KEYS = (*TABLES, "assumptions")
+
+
+def entry_key(table: str, entry: BaseModel) -> Any:
+    """The key an entry is merged and looked up by: (provider, gpu, tier) for prices, else its id."""
+    if table == "gpu_prices":
+        return (entry.provider, entry.gpu, entry.tier)
+    return entry.id
+
+
+def key_label(key: Any) -> str:
+    return "/".join(key) if isinstance(key, tuple) else str(key)
