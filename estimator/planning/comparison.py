@@ -104,7 +104,8 @@ class Comparison:
         for sn, se in scratch:
             for tn, te in tuned:
                 ratio = {"scratch": sn, "fine_tuning": tn,
-                         "cost_ratio": se.cost_usd / te.cost_usd if _finite(se.cost_usd) and te.cost_usd else None}
+                         "cost_ratio": se.cost_usd / te.cost_usd if _finite(se.cost_usd) and _finite(te.cost_usd)
+                         and te.cost_usd else None}
                 if _finite(te.values.get("wall_clock_days")):
                     ratio["days_ratio"] = se.values["wall_clock_days"] / te.values["wall_clock_days"]
                 ratios.append(ratio)

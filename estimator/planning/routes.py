@@ -27,8 +27,12 @@ def default_scenarios(model: str | None, tokens: Any, dataset: Any, gpu: str | N
     data = {"tokens": tokens} if tokens is not None else {"dataset": dataset}
     notes = []
     if spec.api_only:
-        notes.append(f"{spec.id} is API-only: only the hosted route applies")
-        return [{"name": f"Hosted API ({spec.id})", "method": "api", "model": spec.id, **data}], notes
+        services = [a.id for a in cat.apis_for(spec.id)]
+        notes.append(f"{spec.id} is API-only: only its hosted routes apply")
+        if len(services) < 2:
+            return [{"name": f"Hosted API ({spec.id})", "method": "api", "model": spec.id, **data}], notes
+        out = [{"name": f"Hosted: {sid}", "method": "api", "model": sid, **data} for sid in services]
+        return out, notes + hourly_notes(services, cat, overrides)
     common = {"model": spec.id, "gpu": gpu or DEFAULT_GPU, "provider": provider, "tier": tier}
     tune = {"epochs": epochs if epochs is not None else 3} | ({"gpus": gpus} if gpus is not None else {})
     from estimator.planning.assumptions import facts_needed, lookup
@@ -55,21 +59,43 @@ def default_scenarios(model: str | None, tokens: Any, dataset: Any, gpu: str | N
                     "epochs": tune["epochs"]})
     if hosted:
         notes.append("hosted routes: the compared model's own services, and each other provider's default service "
-                     "(a different model where the provider does not offer this one)")
-    return out, notes
+                     "(a different model where the provider does not offer this one) and its hour-billed services; "
+                     "preference (DPO) services are left out: they train on preference pairs, not this dataset")
+    return out, notes + hourly_notes(hosted, cat, overrides)
 
 
 def hosted_routes(model_id: str, cat: Catalog) -> list[str]:
-    """Services billed per token for `model_id`, then one default service per other provider (catalog order)."""
-    own = [a.id for a in cat.apis_for(model_id) if a.billing == "per_token"]
+    """Supervised services for `model_id`, then per other provider its default per-token supervised service and its
+    hour-billed services (catalog order). DPO services are not default routes (they need preference data)."""
+    def route(a):
+        return a.method != "dpo"
+
+    own = [a.id for a in cat.apis_for(model_id) if route(a)]
     seen = {cat.apis[i].provider for i in own}
     others = []
     for provider in HOSTED_PROVIDERS:
-        rows = [a for a in cat.apis.values() if a.provider == provider and a.billing == "per_token"]
-        if rows and provider not in seen:
-            others.append(rows[0].id)
-            seen.add(provider)
+        if provider in seen:
+            continue
+        rows = [a for a in cat.apis.values() if a.provider == provider and route(a)]
+        per_token = [a.id for a in rows if a.billing == "per_token"]
+        others += per_token[:1] + [a.id for a in rows if a.billing != "per_token"]
     return own + others
+
+
+def hourly_notes(services: list[str], cat: Catalog, overrides: dict[str, Any] | None) -> list[str]:
+    """What an hour-billed route shows: its training cost needs the hours (--set training_hours=H); its serving
+    cost (hosting and tokens) does not."""
+    hourly = [cat.apis[s] for s in services if cat.apis[s].billing == "per_training_hour"]
+    if not hourly:
+        return []
+    names = ", ".join(f"{a.id} (${a.training_usd_per_hour:g}/h)" for a in hourly)
+    hours = (overrides or {}).get("training_hours")
+    if hours is not None:
+        return [f"{names} bill training by the hour: training cost at training_hours={hours} (given with --set), "
+                "the same for each of them"]
+    return [f"{names} bill training by the hour, and the hours cannot be predicted from the dataset: their training "
+            "cost and TCO show '—' until you give --set training_hours=H; their 12-month serving cost (hosting fee and "
+            "tokens) is shown"]
 
 
 def load_scenario_file(path: str | Path, cat: Catalog | None = None
