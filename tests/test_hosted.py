@@ -95,3 +95,92 @@ def test_examples_scales_the_dataset_like_a_sample():
     assert api.values["billed_tokens_per_epoch"] == pytest.approx(counted.total_tokens * 50_000 / counted.examples,
                                                                   rel=1e-6)
     assert any("scaled to 50,000 examples" in n for n in c.notes)
+
+
+@pytest.fixture(scope="module")
+def traffic_comparison(tmp_path_factory):
+    import json
+
+    f = tmp_path_factory.mktemp("hosted") / "chat.jsonl"
+    f.write_text("\n".join(json.dumps({"messages": [{"role": "user", "content": f"question {i} " * 30},
+                                                     {"role": "assistant", "content": f"answer {i} " * 60}]})
+                           for i in range(200)) + "\n")
+    return estimator.compare(dataset=str(f), model="llama-3.1-8b", uncertainty=False, requests_per_day="10k")
+
+
+def test_with_traffic_four_hosted_services_have_a_priced_12_month_serving_cost(traffic_comparison):
+    """Issue 11 at a real traffic (10k requests/day of 1,000 + 1,000 tokens): every per-token price must be in the
+    catalog, so >= 4 providers have training, a positive serving cost and a source. Together LoRA at its base price
+    ($0.18 + $0.18 per 1M, second-hand): 10,000 × 30.4375 days × 12 × (1,000 × 0.18 + 1,000 × 0.18) / 1e6 = $1,314.90."""
+    frame = traffic_comparison.to_frame()
+    hosted = frame[frame["method"] == "api"]
+    complete = hosted[hosted["cost_usd"].notna() & (hosted["serving_usd"] > 0) & hosted["source"].astype(bool)]
+    assert len({s.split("/")[0] for s in complete["service"]}) >= 4
+    together = frame[frame["service"] == "together/llama-3.1-8b-lora"].iloc[0]
+    assert together["serving_usd"] == pytest.approx(10_000 * 365.25 / 12 * 12 * (1000 * 0.18 + 1000 * 0.18) / 1e6)
+
+
+def test_azure_route_serving_includes_the_hosting_fee_and_training_needs_hours(traffic_comparison):
+    """Azure OpenAI cost guide: a deployed fine-tuned model pays $1.70/h hosting plus tokens at the base rate (o4-mini
+    $1.10 in / $4.40 out per 1M). 12 months: 1.70 × 730.5 × 12 = $14,902.20 hosting + 10,000 × 30.4375 × 12 ×
+    (1,000 × 1.10 + 1,000 × 4.40) / 1e6 = $20,088.75 tokens = $34,990.95. Training is billed per hour ($100/h): NaN
+    until the hours are given, and a note says so."""
+    frame = traffic_comparison.to_frame()
+    azure = frame[frame["service"] == "azure/o4-mini-rft"].iloc[0]
+    assert azure["serving_usd"] == pytest.approx(1.70 * 730.5 * 12 + 10_000 * 30.4375 * 12 * 5500 / 1e6)
+    assert azure["serving_usd"] == pytest.approx(34_990.95)
+    assert pd_isnan(azure["cost_usd"]) and pd_isnan(azure["tco_usd"])
+    assert "openai/o4-mini-rft" in set(frame["service"])
+    assert any("azure/o4-mini-rft ($100/h)" in n and "--set training_hours=H" in n for n in traffic_comparison.notes)
+    assert all("nan" not in str(r.get("cost_ratio")) for r in traffic_comparison.headline()["ratios"])
+
+
+def pd_isnan(x) -> bool:
+    import math
+
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def test_hour_billed_routes_take_the_given_training_hours():
+    """--set training_hours=2 prices both RFT routes at 2 h × $100/h = $200, and the note says the hours were given."""
+    c = estimator.compare(tokens="1M", model="llama-3.1-8b", uncertainty=False, overrides={"training_hours": 2})
+    frame = c.to_frame()
+    for sid in ("azure/o4-mini-rft", "openai/o4-mini-rft"):
+        assert frame[frame["service"] == sid].iloc[0]["cost_usd"] == pytest.approx(200.0)
+    assert any("training_hours=2" in n for n in c.notes)
+    assert frame.loc[frame["method"] == "lora", "cost_usd"].notna().all()  # GPU routes ignore the hours
+
+
+def test_dpo_is_billed_per_training_token_at_the_snapshots_training_price(cat):
+    """OpenAI help center 11323177: preference (DPO) fine-tuning is billed by the tokens in the training file; the
+    pricing page's gpt-4.1-mini training price is $5.00/1M: 1M tokens × 3 epochs × $5 = $15."""
+    api = cat.service("openai/gpt-4.1-mini-dpo")
+    assert api.method == "dpo" and api.billing == "per_token" and api.source and api.as_of
+    e = estimator.estimate(method="api", model="openai/gpt-4.1-mini-dpo", tokens=1e6, epochs=3)
+    assert e.cost_usd == pytest.approx(15.0)
+    assert cat.api_for("gpt-4.1-mini").id == "openai/gpt-4.1-mini"  # the default stays supervised
+
+
+def test_api_only_model_compares_its_sft_and_dpo_routes():
+    c = estimator.compare(tokens="1M", model="gpt-4.1-mini", uncertainty=False)
+    names = [s.name for s in c.scenarios]
+    assert names == ["Hosted: openai/gpt-4.1-mini", "Hosted: openai/gpt-4.1-mini-dpo"]
+
+
+def test_default_routes_leave_out_dpo_and_include_hour_billed_services(cat):
+    from estimator.planning.routes import hosted_routes
+
+    routes = hosted_routes("llama-3.1-8b", cat)
+    assert not any(cat.apis[r].method == "dpo" for r in routes)
+    assert {"azure/o4-mini-rft", "openai/o4-mini-rft", "vertex/gemini-2.5-flash"} <= set(routes)
+
+
+def test_compare_with_traffic_no_serving_setup_carries_is_one_line():
+    """Issue 11 bad input: 1e13 requests/day × 1,000 output tokens = 1.16e11 tokens/s, beyond 100,000 GPUs. A model
+    that does not fit the GPU at all (405B on L4) is a route note instead, not an error for the whole comparison."""
+    from cli_helpers import one_line, run
+
+    one_line(run("compare", "--tokens", "1M", "--requests-per-day", "1e13"), "--requests-per-day",
+             "beyond any serving setup")
+    c = estimator.compare(tokens="1M", model="llama-3.1-405b", gpu="l4", uncertainty=False, requests_per_day=10)
+    assert any(r["serving_basis"].startswith("not servable") for r in c.serving)

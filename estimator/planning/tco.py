@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from estimator.catalog.loader import Catalog
-from estimator.errors import EstimatorError
+from estimator.errors import ConfigurationError, EstimatorError
 from estimator.planning.engine import Given, evaluate
 from estimator.planning.hosted import missing_serving_prices, resolve_service, service_givens
 from estimator.rules import REGISTRY
@@ -67,7 +67,17 @@ def self_hosted_serving(model: str, gpu: str | None, provider: str | None, tier:
                   months=traffic.months, overrides={k: v for k, v in (overrides or {}).items() if k == "dtype"},
                   catalog=cat)
     except EstimatorError as exc:
-        return {"serving_usd": float("nan"), "serving_basis": f"not servable: {str(exc).splitlines()[0]}"}
+        reason = str(exc).splitlines()[0]
+        if traffic.requests_per_day:
+            try:  # one replica serves: then the traffic, not the model, is what no setup can carry - bad input
+                serve(model, gpu=gpu, provider=provider, tier=tier, input_tokens=traffic.input_tokens,
+                      output_tokens=traffic.output_tokens, overrides={k: v for k, v in (overrides or {}).items()
+                                                                      if k == "dtype"}, catalog=cat)
+            except EstimatorError:
+                pass
+            else:
+                raise ConfigurationError(f"--requests-per-day {traffic.requests_per_day:,.0f}: {reason}") from None
+        return {"serving_usd": float("nan"), "serving_basis": f"not servable: {reason}"}
     return {"serving_usd": s.serving_cost_usd, "serving_basis": f"{s.gpus} × {s.gpu} always on ({s.dtype})"}
 
 
