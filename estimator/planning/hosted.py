@@ -45,8 +45,11 @@ def service_givens(api: ApiPrice, cat: Catalog, hours_given: bool = False) -> tu
     out = {
         "api_billing": Given(api.billing, "", src, "catalog", f"{api.id} billing"),
         "api_serving": Given(api.serving, "", src, "catalog", f"{api.id} serving"),
-        "training_usd_per_1m_tokens": g(api.training_usd_per_1m_tokens, "USD/1M tokens", "training price"),
-        "training_usd_per_hour": g(api.training_usd_per_hour, "USD/hour", "training price per hour"),
+        # the price of the other billing model does not apply (not missing): 0, labelled so (api_cost_usd picks)
+        "training_usd_per_1m_tokens": g(api.training_usd_per_1m_tokens, "USD/1M tokens", "training price")
+        if api.billing == "per_token" else Given(0.0, "USD/1M tokens", src, "catalog", "not billed per token"),
+        "training_usd_per_hour": g(api.training_usd_per_hour, "USD/hour", "training price per hour")
+        if api.billing == "per_training_hour" else Given(0.0, "USD/hour", src, "catalog", "not billed per hour"),
         "min_job_usd": Given(api.min_job_usd or 0.0, "USD", src, "catalog", f"{api.id} minimum fee per job"),
         "hosting_usd_per_hour": Given(api.hosting_usd_per_hour or 0.0, "USD/hour", src, "catalog",
                                       f"{api.id} hosting fee"),
