@@ -40,21 +40,23 @@ PRIORS: dict[str, tuple[float, float, str]] = {
                                     "parallelism has a computation-to-communication ratio of about 1:1"),
 }
 PARAMS = tuple(PRIORS)
-# The shipped P10-P90 comes from the held-out residuals of what estimates are used for: whole runs' GPU-hours
-# and fine-tuning throughput (the steady-state benchmarks are tighter and would narrow it).
-SPREAD_KINDS = ("gpu_hours", "tokens_per_gpu_second")
+# The shipped P10-P90 (on GPU-hours, wall clock and cost) comes from the held-out residuals of whole runs' GPU-hours:
+# steady-state measurements (benchmarks, fine-tuning tokens/s) are tighter and would narrow it.
+SPREAD_KINDS = ("gpu_hours",)
+FITTED_KINDS = ("gpu_hours", "benchmark_mfu", "tokens_per_gpu_second")
+CHECKED = "checked_tokens_per_gpu_second"  # fine-tuning throughput cases marked `fitted: false`: predicted, never fitted
 TARGETS = ["mfu", "tokens_per_gpu_second", "gpu_hours", "steady_state_hours", "gpus", "mfu_base", "size_exponent",
            "scale_exponent", "size_knee_params", "scale_reference_gpus", "method_efficiency", "precision_efficiency",
            "architecture_efficiency", "gpu_generation", "n_active", "method", "dtype", "architecture",
            "model_family", "train_flops_per_token", "peak_flops_per_gpu", "attention_overhead", "layers", "hidden",
-           "seq_len"]
+           "seq_len", "offload_efficiency"]
 
 
 @dataclass
 class Observation:
     id: str
     family: str
-    kind: str  # gpu_hours | benchmark_mfu | tokens_per_gpu_second
+    kind: str  # gpu_hours | benchmark_mfu | tokens_per_gpu_second | checked_tokens_per_gpu_second
     reported: float
     predicted: float
     x: np.ndarray  # d log(utilisation) / d parameter
@@ -97,7 +99,9 @@ def features(v: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
         p = f"{name}:{value}"
         if p in idx:
             x[idx[p]], theta[idx[p]] = 1.0, math.log(float(v[name]))
-    return x, theta
+    # With CPU offload only the GPU's share of the step scales with the fitted utilisation:
+    # d log(throughput) / d log(compute MFU) = compute time / step time = offload_efficiency.
+    return x * float(v.get("offload_efficiency", 1.0)), theta
 
 
 def evaluate_specs(specs: list[dict[str, Any]], cat: Catalog) -> list[dict[str, Any]]:
@@ -141,7 +145,8 @@ def observations(cat: Catalog | None = None) -> list[Observation]:
                                float(v["mfu"]), *features(v), source=b["source"]))
     for c in tunes:
         v = next(values)
-        out.append(Observation(c["id"], str(v["model_family"]), "tokens_per_gpu_second",
+        kind = "tokens_per_gpu_second" if c.get("fitted", True) else CHECKED
+        out.append(Observation(c["id"], str(v["model_family"]), kind,
                                float(c["reported_tokens_per_gpu_second"]), float(v["tokens_per_gpu_second"]),
                                *features(v), source=c["source"], note=c["cannot_express"]))
     return out
@@ -166,7 +171,9 @@ def _weights(obs: list[Observation]) -> np.ndarray:
 
 
 def fit(obs: list[Observation]) -> np.ndarray:
-    """Weighted ridge least squares of log utilisation on the features, with the priors as pseudo-observations."""
+    """Weighted ridge least squares of log utilisation on the features, with the priors as pseudo-observations.
+    Checked-only observations are left out."""
+    obs = [o for o in obs if o.kind in FITTED_KINDS]
     x = np.array([o.x for o in obs]).reshape(len(obs), len(PARAMS))
     z = np.array([o.y + float(o.x @ o.theta) for o in obs])
     w = np.sqrt(_weights(obs)) if obs else np.zeros(0)
@@ -210,7 +217,7 @@ def cross_validate(obs: list[Observation] | None = None) -> CrossValidation:
     all_held = np.array([held[o.id] for o in obs if o.kind in SPREAD_KINDS])
     spread = tuple(float(q) for q in np.percentile(all_held, [10, 90]))
     cv = CrossValidation(rows, theta, spread)  # type: ignore[arg-type]
-    for kind in ("gpu_hours", "benchmark_mfu", "tokens_per_gpu_second"):
+    for kind in (*FITTED_KINDS, CHECKED):
         sel = [r for r in rows if r["kind"] == kind]
         if sel:
             cv.by_kind[kind] = {

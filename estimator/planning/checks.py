@@ -20,9 +20,11 @@ def sanity_warnings(values: dict[str, Any], scenario: Scenario, hw: Any, context
     out = []
     gpus, tokens = values["gpus"], values["train_tokens"]
     if values.get("offload") not in (None, "none"):
-        out.append(f"CPU offload ({values['offload']}): the time does not include the PCIe transfers and the CPU "
-                   "optimizer step, which can dominate (ZeRO-Offload reaches 40 TFLOP/s per V100 on a 10B model, about "
-                   "a third of its peak; Ren et al. 2021): read the time and cost as a lower bound")
+        share = 1.0 - float(values.get("offload_efficiency", 1.0))
+        out.append(f"CPU offload ({values['offload']}): the CPU optimizer step and host transfers take {share:.0%} of "
+                   f"each step (larger micro-batches and more of them per optimizer step spread them: --set micro_batch=N, "
+                   f"--set grad_accum=N); the job keeps "
+                   f"{float(values.get('offload_host_gb', 0.0)):,.0f} GB of model states in host memory")
     if gpus > 10 * LARGEST_CLUSTER:
         out.append(f"{gpus:,.0f} GPUs is over 10× the largest cluster in the reference runs ({LARGEST_CLUSTER:,} H100s "
                    "for Llama 3 405B): communication limits are not modelled at that scale")

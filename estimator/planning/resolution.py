@@ -26,7 +26,7 @@ GPU_OUTPUTS = [
     "memory_allocated_gb", "memory_required_gb", "framework_overhead_bytes", "memory_per_gpu_gb", "stack", "optimizer",
     "master_weights", "activation_recompute", "attention", "loss", "offload", "activation_offload", "micro_batch",
     "seq_len", "zero_stage", "lora_rank", "lora_targets", "grad_accum", "usable_bytes_per_gpu", "gpus_to_fit", "gpus", "mfu", "hfu",
-    "tokens_per_gpu_second", "steady_state_hours", "goodput", "wall_clock_hours", "wall_clock_days", "gpu_hours", "gpu_days", "price_usd_per_gpu_hour", "cost_usd",
+    "tokens_per_gpu_second", "offload_efficiency", "offload_host_gb", "steady_state_hours", "goodput", "wall_clock_hours", "wall_clock_days", "gpu_hours", "gpu_days", "price_usd_per_gpu_hour", "cost_usd",
     "energy_kwh", "co2_kg", "energy_cost_usd", "compute_optimal_tokens", "tokens_vs_optimal",
 ]
 API_OUTPUTS = ["billed_tokens_per_epoch", "epochs", "billed_tokens", "api_cost_usd"]

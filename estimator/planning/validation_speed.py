@@ -11,7 +11,7 @@ import statistics
 from typing import Any
 
 from estimator.catalog.loader import Catalog
-from estimator.planning.calibration import CrossValidation, validation_yaml
+from estimator.planning.calibration import CHECKED, CrossValidation, validation_yaml
 
 CONSTANT_MFU = 0.30  # the peer baseline of issue 10: 6ND at a typed-in 0.30 MFU of the dense bf16 peak
 
@@ -40,6 +40,7 @@ def speed_summary(cv: CrossValidation, baseline_errors: list[float]) -> dict[str
         "finetune_throughput_worst_abs_error": abs(worst["in_sample_error"]) if worst else None,
         "finetune_throughput_held_out_median_abs_error": ft.get("held_out_median"),
         "finetune_throughput_held_out_p10_p90_coverage": ft.get("held_out_coverage"),
+        "finetune_throughput_checked": [f"{r['id']}: {r['in_sample_error']:+.0%}" for r in cv.rows if r["kind"] == CHECKED],
         "benchmark_cases": bench.get("cases", 0),
         "benchmark_median_abs_error": bench.get("in_sample_median"),
         "benchmark_held_out_median_abs_error": bench.get("held_out_median"),
@@ -100,7 +101,18 @@ def finetune_markdown(cv: CrossValidation, s: dict[str, Any]) -> list[str]:
         out.append(f"| {r['id']} | {c['gpus']} × {c['gpu']} | {r['reported']:,.0f} | {r['in_sample']:,.0f} | "
                    f"{r['in_sample_error']:+.1%} | {r['held_out']:,.0f} | {r['held_out_error']:+.1%} | {conf} | "
                    f"{c['cannot_express']} |")
-    srcs = sorted({notes[r['id']]['source'] for r in cv.rows if r['kind'] == 'tokens_per_gpu_second'})
+    checked = [r for r in cv.rows if r["kind"] == CHECKED]
+    if checked:
+        out += ["", "Checked, not fitted (`fitted: false`: predicted by the shipped tables, never used to fit them):", "",
+                "| case | GPUs | reported tokens/GPU/s | estimated | error | confidence | what the inputs could not express |",
+                "|---|---|---:|---:|---:|---|---|"]
+        for r in checked:
+            c = notes[r["id"]]
+            conf = c["confidence"] + (f" ({c['reported_note']})" if c.get("reported_note") else "")
+            out.append(f"| {r['id']} | {c['gpus']} × {c['gpu']} | {r['reported']:,.0f} | {r['in_sample']:,.0f} | "
+                       f"{r['in_sample_error']:+.1%} | {conf} | {c['cannot_express']} |")
+    kinds = ("tokens_per_gpu_second", CHECKED)
+    srcs = sorted({notes[r['id']]['source'] for r in cv.rows if r['kind'] in kinds})
     out += ["", "Sources: " + "; ".join(srcs) + ". Cases: `estimator/data/validation/finetune_throughput.yaml`.", ""]
     return out
 

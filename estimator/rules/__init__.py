@@ -9,6 +9,7 @@ from estimator.rules import (  # noqa: F401  (registration)
     cost,
     dataset,
     memory,
+    offload,
     owned,
     scaling,
     serving,

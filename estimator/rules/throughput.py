@@ -52,16 +52,23 @@ def pipeline_efficiency(pipeline_parallel, grad_accum):
     return grad_accum / (grad_accum + pipeline_parallel - 1.0)
 
 
-@rule(unit="fraction", formula="MFU = base (hardware generation) × size efficiency × scale efficiency × method × "
-      "precision × architecture efficiency × recompute efficiency × pipeline efficiency ÷ attention overhead "
-      "(steady state)",
+@rule(unit="fraction", formula="GPU-bound MFU = base (hardware generation) × size efficiency × scale efficiency × "
+      "method × precision × architecture efficiency × recompute efficiency × pipeline efficiency ÷ attention overhead "
+      "(steady state, while the GPU computes)",
       source="assumption tables 'mfu_base', 'size_exponent', 'scale_exponent', 'method_efficiency', "
              "'precision_efficiency', 'architecture_efficiency' (fitted with leave-one-family-out validation, "
              "docs/validation.md)")
-def mfu(mfu_base, size_efficiency, scale_efficiency, method_efficiency, precision_efficiency,
-        architecture_efficiency, recompute_efficiency, pipeline_efficiency, attention_overhead):
+def compute_mfu(mfu_base, size_efficiency, scale_efficiency, method_efficiency, precision_efficiency,
+                architecture_efficiency, recompute_efficiency, pipeline_efficiency, attention_overhead):
     return (mfu_base * size_efficiency * scale_efficiency * method_efficiency * precision_efficiency
             * architecture_efficiency * recompute_efficiency * pipeline_efficiency / attention_overhead)
+
+
+@rule(unit="fraction", formula="MFU = GPU-bound MFU × offload efficiency (1 without CPU offload): steady-state "
+      "utilisation including the steps' CPU optimizer and host-transfer time",
+      source="definition: model FLOPs / (peak × step time); offload.py for the step time with CPU offload")
+def mfu(compute_mfu, offload_efficiency):
+    return compute_mfu * offload_efficiency
 
 
 @rule(unit="FLOP/s", formula="dense peak TFLOP/s × 1e12", source="hardware datasheet (dense, no 2:4 sparsity)")
