@@ -221,3 +221,18 @@ def test_default_main_job_report_is_about_2_mb(tmp_path):
     text = path.read_text(encoding="utf-8")
     for sec in ("summary", "scenarios", "charts", "serving", "ownership", "plan", "assumptions", "method"):
         assert f'<section id="{sec}">' in text
+
+
+def test_tokens_per_parameter_sentence_follows_the_run_not_a_fixed_20():
+    """Issue 11: with --set epochs=3 the scratch route trains on 60 tokens per parameter; the report said 'about 20'."""
+    from estimator.present.report.facts import key_assumptions
+
+    def sentence(c):
+        return next(a for a in key_assumptions(c) if a.startswith("Pretraining from scratch"))
+
+    plain = compare(model="llama-3.1-8b", tokens="20M", uncertainty=False)
+    tripled = compare(model="llama-3.1-8b", tokens="20M", uncertainty=False, overrides={"epochs": 3})
+    # llama-3.1-8b: 8.03B parameters × 20 tokens (Hoffmann et al. 2022) = 161 billion tokens; × 3 epochs = 482 billion
+    assert sentence(plain) == ("Pretraining from scratch uses 161 billion tokens, the compute-optimal 20 per parameter "
+                               "(Hoffmann et al. 2022).")
+    assert sentence(tripled).startswith("Pretraining from scratch uses 482 billion tokens, 3× the compute-optimal 20")
