@@ -185,6 +185,8 @@ def serving_curves(scenarios, estimates, traffic, catalog: Catalog, *, overrides
 
 
 def _own_label(model: str, gpu: str, provider: str | None, tier: str) -> str:
+    if (provider or "").lower() == "owned":
+        return f"own GPUs: {model} on {gpu} (bought)"
     return f"own GPUs: {model} on {gpu} ({provider or 'median'} {tier.replace('_', '-')})"
 
 

@@ -39,8 +39,10 @@ def monthly_vs_traffic(curves) -> go.Figure | None:
     if traffic > 0:
         fig.add_vline(x=traffic,  # shapes take data values on a log axis, annotations log10
                       line={"color": "#5d6d7e", "dash": "dot", "width": 1.5})
+        lo, hi = math.log10(f["requests_per_day"].min()), math.log10(f["requests_per_day"].max())
+        right_half = (math.log10(traffic) - lo) / (hi - lo or 1.0) > 0.6  # label on the side with room
         fig.add_annotation(x=math.log10(traffic), y=1, yref="paper", text=f"this comparison: {traffic:,.0f}/day",
-                           showarrow=False, xanchor="left", yanchor="top", font={"size": 11, "color": "#424949"},
+                           showarrow=False, xanchor="right" if right_half else "left", yanchor="top", font={"size": 11, "color": "#424949"},
                            bgcolor="rgba(255,255,255,0.85)")
     values = [v for v in f["usd_per_month"] if math.isfinite(v) and v > 0]
     fig.update_xaxes(type="log", title="traffic (requests/day, log scale)", **count_axis(list(f["requests_per_day"])))
