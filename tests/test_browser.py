@@ -4,7 +4,8 @@ Opens the generated report from file://, fails on any console error, page error 
 request, checks every chart div holds a plotly SVG with drawn traces, and saves a full-page
 screenshot to reports/screenshot.png. At 1280 and 800 px wide: nothing overflows the page, the
 key columns (scenario, cost, time) are in view without scrolling, the time-vs-cost labels do not
-overlap. A scenario named <script>alert(1)</script> shows as text and runs nothing.
+overlap; the plan, rent-vs-buy and serving charts keep their labels inside and apart and their legends below
+the axis title, and the serving and break-even tables show every column. A scenario named <script>alert(1)</script> shows as text and runs nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow  # headless Chromium loads a 5 MB page per test (~30 s in all); .ci/run runs it
+pytestmark = pytest.mark.slow  # headless Chromium loads a 2 MB page per test (~30 s in all); .ci/run runs it
 
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parent.parent
@@ -94,6 +95,18 @@ LAYOUT = """() => {
         chartBox: box(document.getElementById('chart-time-cost')),
         divs: Array.from(document.querySelectorAll('.plotly-graph-div')).map(
             d => ({id: d.id, svg: d.querySelectorAll('svg.main-svg').length, width: d.getBoundingClientRect().width})),
+        decisions: ['chart-plan', 'chart-ownership', 'chart-serving'].map(id => {
+            const d = document.getElementById(id);
+            const legend = d.querySelector('g.legend');
+            return {id: id, box: box(d), legend: legend ? box(legend) : null,
+                    xtitle: box(d.querySelector('.g-xtitle text')),
+                    labels: Array.from(d.querySelectorAll('.annotation-text')).map(t => ({text: t.textContent, box: box(t)}))};
+        }),
+        tables: ['#serving table', '#ownership table'].map(sel => {
+            const t = document.querySelector(sel);
+            const cells = Array.from(t.querySelector('tbody tr').children);
+            return {table: sel, scroll: box(t.closest('.scroll')), cells: cells.map(box)};
+        }),
     };
 }"""
 
@@ -149,7 +162,8 @@ def test_report_renders_in_chromium_offline(report, tmp_path):
     assert "Training cost" in title
     ids = {c["id"] for c in charts}
     tornadoes = {i for i in ids if i.startswith("chart-sensitivity-")}
-    assert ids - tornadoes == {"chart-cost", "chart-time-cost", "chart-breakdown", "chart-memory", "chart-tokens"}
+    assert ids - tornadoes == {"chart-cost", "chart-time-cost", "chart-breakdown", "chart-memory", "chart-tokens",
+                               "chart-serving", "chart-ownership", "chart-plan"}
     # one sensitivity chart per route: 4 GPU routes and the hosted services of the catalog
     assert tornadoes == {f"chart-sensitivity-{k}" for k in range(1, len(tornadoes) + 1)} and len(tornadoes) >= 6
     for c in charts:
@@ -160,7 +174,8 @@ def test_report_renders_in_chromium_offline(report, tmp_path):
 def test_main_job_report_renders_and_is_screenshotted(main_job_report, tmp_path):
     errors, requests, charts, title = open_in_chromium(main_job_report, tmp_path, SCREENSHOT)
     assert errors == [] and requests == []
-    assert len(charts) >= 5
+    assert {"chart-serving", "chart-ownership", "chart-plan"} <= {c["id"] for c in charts}
+    assert len(charts) >= 8
     for c in charts:
         assert c["svg"] >= 1 and c["traces"] >= 1 and c["drawn"] >= 1 and c["marks"] >= 1, c
     assert SCREENSHOT.stat().st_size > 10_000
@@ -195,6 +210,22 @@ def test_layout_fits_the_window_and_keeps_key_columns_in_view(main_job_report, t
             assert m["chartBox"][0] <= a["box"][0] and a["box"][2] <= m["chartBox"][2] + 0.5, (width, a)
             for b in labels[i + 1:]:
                 assert not _overlap(a["box"], b["box"]), (width, a, b)
+        # plan, rent-vs-buy and serving charts: labels inside the chart and apart; legends below the axis title
+        assert [len(d["labels"]) for d in m["decisions"]] == [2, 0, 1]  # optimum + route; -; "this comparison"
+        for d in m["decisions"]:
+            left, top, right, bottom = d["box"]
+            for i, a in enumerate(d["labels"]):
+                assert left <= a["box"][0] and a["box"][2] <= right + 0.5 and top <= a["box"][1], (width, d["id"], a)
+                for b in d["labels"][i + 1:]:
+                    assert not _overlap(a["box"], b["box"]), (width, d["id"], a, b)
+            if d["legend"]:
+                assert d["legend"][1] >= d["xtitle"][3] - 0.5 and d["legend"][3] <= bottom + 0.5, (width, d)
+                assert d["legend"][2] <= right + 0.5, (width, d)
+        # the serving and rent-vs-buy tables: every column of the first row in view without scrolling sideways
+        for t in m["tables"]:
+            edge = min(m["innerWidth"], t["scroll"][2])
+            for cell in t["cells"]:
+                assert cell[0] >= 0 and cell[2] <= edge + 0.5, (width, t["table"], cell)
 
 
 def test_script_in_a_scenario_name_shows_as_text_and_runs_nothing(tmp_path):

@@ -109,7 +109,9 @@ def test_the_report_shows_the_users_price_everywhere(tmp_path):
     assert all(e.values["price_usd_per_gpu_hour"] == 9.99 for e in c.estimates if e.method != "api")
     html = render_report(c, plotlyjs="cdn")
     assert "our negotiated quote" in html and "$9.99" in html
-    assert "$2.99" not in html  # the bundled lambda H100 price appears nowhere
+    assert "<td>lambda on-demand</td><td>$9.99/GPU-h</td>" in html  # rent-vs-buy table: the user's price
+    # the bundled lambda H100 price appears nowhere (runpod's own on-demand row, in the rent-vs-buy table, is $2.99 too)
+    assert "$2.99" not in html.replace("<td>runpod on-demand</td><td>$2.99/GPU-h</td>", "")
 
 
 def test_docs_rules_md_is_generated_from_the_registry():

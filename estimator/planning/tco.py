@@ -108,6 +108,20 @@ def _float(x: Any) -> float:
 def breakeven_notes(scenarios, estimates, traffic: Traffic, cat: Catalog) -> list[str]:
     """Where a hosted service tunes the same model a GPU route serves: the traffic above which self-hosting on
     that route's GPU type is cheaper (rules/serving.py `breakeven_requests_per_day`)."""
+    notes = []
+    for b in serving_breakevens(scenarios, estimates, traffic, cat):
+        if np.isfinite(b["requests_per_day"]):
+            notes.append(f"self-hosting {b['model']} on {b['where']} costs less than {b['service']} above "
+                         f"{b['requests_per_day']:,.0f} requests/day of {traffic.input_tokens:,.0f} + "
+                         f"{traffic.output_tokens:,.0f} tokens")
+        else:
+            notes.append(f"{b['service']} stays cheaper than self-hosting {b['model']} on {b['where']} at any traffic")
+    return notes
+
+
+def serving_breakevens(scenarios, estimates, traffic: Traffic, cat: Catalog) -> list[dict[str, Any]]:
+    """The figures behind breakeven_notes: per hosted per-token service of the model the first GPU route tunes,
+    the break-even requests/day (inf: hosting stays cheaper) against serving on that route's GPU, provider and tier."""
     from estimator.planning.serving import serve
 
     gpu_routes = [(s, e) for s, e in zip(scenarios, estimates) if e.method in ("lora", "qlora", "full")]
@@ -119,7 +133,7 @@ def breakeven_notes(scenarios, estimates, traffic: Traffic, cat: Catalog) -> lis
                     output_tokens=traffic.output_tokens, catalog=cat)
     except EstimatorError:
         return []
-    notes = []
+    out = []
     for s, e in zip(scenarios, estimates):
         if e.method != "api" or e.model_id != e0.model_id:
             continue
@@ -137,14 +151,10 @@ def breakeven_notes(scenarios, estimates, traffic: Traffic, cat: Catalog) -> lis
                                                   / 1e6, "USD", api.source)}
         ev = evaluate(REGISTRY, ["breakeven_requests_per_day"], given, {},
                       {"hosted_fixed_monthly_usd": _alias("api_fixed_serving_usd_per_month")})
-        r = float(np.asarray(ev.values["breakeven_requests_per_day"]).reshape(-1)[0])
-        where = f"{one.gpus_per_replica} × {one.gpu} ({one.dtype}, ${one.monthly_serving_usd:,.0f}/month)"
-        if np.isfinite(r):
-            notes.append(f"self-hosting {e0.model_id} on {where} costs less than {api.id} above {r:,.0f} "
-                         f"requests/day of {traffic.input_tokens:,.0f} + {traffic.output_tokens:,.0f} tokens")
-        else:
-            notes.append(f"{api.id} stays cheaper than self-hosting {e0.model_id} on {where} at any traffic")
-    return notes
+        out.append({"service": api.id, "model": e0.model_id, "gpu": one.gpu, "provider": s0.provider, "tier": s0.tier,
+                    "requests_per_day": float(np.asarray(ev.values["breakeven_requests_per_day"]).reshape(-1)[0]),
+                    "where": f"{one.gpus_per_replica} × {one.gpu} ({one.dtype}, ${one.monthly_serving_usd:,.0f}/month)"})
+    return out
 
 
 def _alias(name: str):

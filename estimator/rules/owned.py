@@ -70,3 +70,16 @@ def owned_usd_per_gpu_hour(owned_hardware_usd_per_hour, owned_utilization, owned
 def breakeven_months(owned_cluster_usd_per_gpu, rental_usd_per_gpu_hour, owned_energy_usd_per_hour, owned_utilization):
     saving = (rental_usd_per_gpu_hour - owned_energy_usd_per_hour) * HOURS_PER_MONTH * owned_utilization
     return np.where(saving > 0, owned_cluster_usd_per_gpu / np.where(saving > 0, saving, 1.0), np.inf)
+
+
+@rule(unit="USD/GPU", formula="cluster cost per GPU (paid up front) + owned energy × 730.5 h × utilisation × months",
+      source="cash view of buying behind breakeven_months: the cluster bought at month 0, energy paid per busy hour")
+def owned_cumulative_usd_per_gpu(owned_cluster_usd_per_gpu, owned_energy_usd_per_hour, owned_utilization,
+                                 ownership_months):
+    return owned_cluster_usd_per_gpu + owned_energy_usd_per_hour * HOURS_PER_MONTH * owned_utilization * ownership_months
+
+
+@rule(unit="USD/GPU", formula="rental price × 730.5 h × utilisation × months (the same busy hours, rented)",
+      source="cash view of renting behind breakeven_months")
+def rented_cumulative_usd_per_gpu(rental_usd_per_gpu_hour, owned_utilization, ownership_months):
+    return rental_usd_per_gpu_hour * HOURS_PER_MONTH * owned_utilization * ownership_months

@@ -147,3 +147,31 @@ def log_room(values: list[float]) -> list[float]:
     """A log axis range with room right of the largest bar for its outside label."""
     a, b = log_range(values, 0.0)
     return [a - 0.3, b + max(0.8, 0.15 * (b - a))]
+
+
+def count_tick(value: float) -> str:
+    """10 -> '10', 2500 -> '2.5k', 1e6 -> '1M', 8e9 -> '8B', 2e12 -> '2T'."""
+    for factor, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= factor:
+            return f"{value / factor:.3g}{suffix}"
+    return f"{value:.3g}"
+
+
+def count_axis(values: list[float]) -> dict[str, Any]:
+    """Decade ticks of a log axis of counts (parameters, requests/day): '100M', '1B', '10B'."""
+    pos = [v for v in values if finite(v) and v > 0]
+    if not pos:
+        return {}
+    a, b = log_range(pos, 0.0)
+    ks = range(math.ceil(a - 1e-9), math.floor(b + 1e-9) + 1)
+    return {"tickvals": [10.0 ** k for k in ks], "ticktext": [count_tick(10.0 ** k) for k in ks]}
+
+
+def legend_below(fig: go.Figure, entries: int, per_row: int = 2) -> go.Figure:
+    """The legend under the plot, below the x-axis title (anchored to the figure's bottom edge, so it never
+    covers the axis), with room for `entries` items wrapped `per_row` to a row at 800 px."""
+    rows = math.ceil(entries / per_row)
+    fig.update_layout(legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0,
+                              "xanchor": "left", "font": {"size": 12}},
+                      margin={"b": 70 + 22 * rows}, height=(fig.layout.height or 420) + 22 * rows)
+    return fig

@@ -203,17 +203,21 @@ def key_assumptions(comparison) -> list[str]:
             continue
         if e.method == "pretrain":
             if "compute_optimal_tokens" in e.values and is_viable(e):
-                add(f"Pretraining from scratch uses {count_text(e.values['train_tokens'])} tokens, about 20 per parameter "
-                    f"(compute-optimal, Hoffmann et al. 2022).")
+                per, times = scalar(e.values.get("tokens_per_param_optimal")), scalar(e.values.get("tokens_vs_optimal"))
+                share = "" if per is None or times is None else (f"the compute-optimal {per:g} per parameter" if abs(times - 1) < 0.01 else
+                         f"{times:.3g}× the compute-optimal {per:g} per parameter")
+                add(f"Pretraining from scratch uses {count_text(e.values['train_tokens'])} tokens"
+                    + (f", {share} (Hoffmann et al. 2022)." if share else "."))
         elif e.method == "api":
             add(f"Hosted API bills {count_text(tokens)} tokens per pass × {epochs:g} passes (epochs).")
         else:
             add(f"Fine-tuning data: {count_text(tokens)} tokens per pass × {epochs:g} passes (epochs).")
-    for e in comparison.estimates:
-        if e.method == "api":
+    for s, e in zip(comparison.scenarios, comparison.estimates):
+        if e.method == "api":  # named by service: several services may tune the same model at different prices
             p = _step(e, "training_usd_per_1m_tokens")
+            service = s.model if isinstance(s.model, str) else e.model_id
             if p is not None:
-                add(f"Hosted fine-tuning ({e.model_id}): {usd(p.value)} per million training tokens, billed per pass; "
+                add(f"Hosted fine-tuning ({service}): {usd(p.value)} per million training tokens, billed per pass; "
                     f"the provider does not state training time.")
     return out
 

@@ -85,27 +85,32 @@ def _figures(comparison, labels: list[str], cat) -> list[tuple[str, Any]]:
     return [f for f in figs if f[1] is not None]
 
 
-def chart_divs(comparison, labels: list[str], cat, plotlyjs: str) -> list[dict[str, Any]]:
-    """Each chart as an HTML fragment; plotly.js is loaded exactly once, by the first. The sensitivity
+def chart_divs(comparison, labels: list[str], cat) -> list[dict[str, Any]]:
+    """Each chart as an HTML fragment (embed.figure_html; the page's one loader draws them). The sensitivity
     tornadoes are one group (a grid of small charts under one heading)."""
-    import plotly.io as pio
-    from markupsafe import Markup
-
+    from estimator.present.report.embed import figure_html
     from estimator.present.report.sensitivity_chart import CAPTION
 
     out: list[dict[str, Any]] = []
     group = {"id": "chart-sensitivity", "title": "Sensitivity: how cost moves when one input moves (the others "
              "held)", "caption": CAPTION, "group": []}
-    for i, (div_id, fig) in enumerate(_figures(comparison, labels, cat)):
-        include: Any = False if i else (True if plotlyjs == "inline" else "cdn")
-        html = pio.to_html(fig, full_html=False, include_plotlyjs=include, div_id=div_id,
-                           config={"displaylogo": False, "responsive": True})
-        chart = {"id": div_id, "html": Markup(html)}  # plotly's JSON writes '<' as \u003c: no '</script>' inside
+    for div_id, fig in _figures(comparison, labels, cat):
+        chart = {"id": div_id, "html": figure_html(div_id, fig)}
         if div_id.startswith("chart-sensitivity-"):
             group["group"].append(chart)
         else:
             out.append(chart)
     return out + ([group] if group["group"] else [])
+
+
+def _with_chart(section: dict[str, Any] | None, div_id: str) -> dict[str, Any] | None:
+    """A decision section with its figure rendered as a chart fragment (or none when there is no figure)."""
+    from estimator.present.report.embed import figure_html
+
+    if section is not None:
+        fig = section.pop("figure", None)
+        section["chart"] = figure_html(div_id, fig) if fig is not None else None
+    return section
 
 
 def _version() -> str:
@@ -119,6 +124,8 @@ def _version() -> str:
 
 def report_context(comparison, *, plotlyjs: str = "inline", title: str | None = None) -> dict[str, Any]:
     """Everything the templates show, as plain data (strings are escaped by the template, not here)."""
+    from estimator.present.report.embed import loader_html
+    from estimator.present.report.sections import ownership_section, plan_section, serving_section
     from estimator.present.report.sources import assumption_rows, method_rows
 
     cat = comparison_catalog(comparison)
@@ -139,27 +146,16 @@ def report_context(comparison, *, plotlyjs: str = "inline", title: str | None = 
         "ratio": next((x for x in s.ratios if x["fine_tuning"] == cheapest), s.ratios[0]) if s.ratios else None,
         "one_scratch": len({r["scratch"] for r in s.ratios}) == 1,
         "table": scenario_table(comparison),
-        "charts": chart_divs(comparison, labels, cat, plotlyjs),
+        "charts": chart_divs(comparison, labels, cat),
         "sources": sources,
         "stale": sum(r["stale"] for r in sources),
         "chain": [r for r in methods if r["plain"]],
         "rules": [r for r in methods if not r["plain"]],
-        "serving": serving_section(comparison),
+        "serving": _with_chart(serving_section(comparison, cat), "chart-serving"),
+        "ownership": _with_chart(ownership_section(comparison, cat), "chart-ownership"),
+        "plan": _with_chart(plan_section(comparison, cat), "chart-plan"),
+        "plotly": loader_html(plotlyjs),
     }
-
-
-def serving_section(comparison) -> dict[str, Any] | None:
-    """Training + serving per route over the horizon: the rows `estimator compare` prints (plan/tco.py figures)."""
-    traffic = getattr(comparison, "traffic", None)
-    if not getattr(comparison, "serving", None) or traffic is None:
-        return None
-    from estimator.present.tables import serving_rows
-
-    rows = serving_rows(comparison.to_frame(), traffic.months)
-    notes = [n for n in comparison.notes if n.startswith(("serving over", "self-hosting"))]
-    return {"months": f"{traffic.months:g}", "rows": rows, "columns": list(rows[0]) if rows else [], "notes": notes,
-            "traffic": f"{traffic.requests_per_day:,.0f} requests/day of {traffic.input_tokens:,.0f} input + "
-                       f"{traffic.output_tokens:,.0f} output tokens"}
 
 
 def render_report(comparison, *, plotlyjs: str = "inline", title: str | None = None) -> str:
@@ -174,6 +170,7 @@ def write_report(comparison, path: str | os.PathLike = "reports/comparison.html"
                  title: str | None = None) -> Path:
     """Write the report to `path` atomically (temp file in the same folder, then os.replace); return the path.
 
-    plotlyjs: "inline" embeds plotly.js once (opens offline, ~5 MB); "cdn" loads it from the plotly CDN (~0.2 MB).
+    plotlyjs: "inline" embeds plotly.js once, compressed (opens offline, ~2.2 MB); "cdn" loads it from the plotly
+    CDN (~0.2 MB; needs the network to draw the charts). See embed.py.
     """
     return write_text_atomic(path, render_report(comparison, plotlyjs=plotlyjs, title=title))
