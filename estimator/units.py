@@ -55,6 +55,14 @@ def si(value: float, digits: int = 3) -> str:
     return f"{value:.{digits}g}"
 
 
+def count(value: float, digits: int = 3, space: str = " ") -> str:
+    """Counts of parameters, tokens or requests in the short scale: 1.35e10 -> '13.5 B', 2e12 -> '2 T', 2500 -> '2.5 k'."""
+    for factor, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= factor:
+            return f"{value / factor:.{digits}g}{space}{suffix}"
+    return f"{value:.{digits}g}"
+
+
 SI_UNITS = ("Wh", "FLOP", "B")
 
 

@@ -138,3 +138,27 @@ def test_grid_headline_breaks_time_ties_by_cost(tmp_path):
     fastest = c.headline()["fastest_on_gpus"]
     assert fastest["cost_usd"] == g["cost_usd"].min()
     assert fastest["name"] == g.loc[g["cost_usd"].idxmin(), "name"]
+
+
+def test_budget_adds_the_plans_route_and_the_report_charts_it():
+    """compare(budget=...) = the default routes + estimator.plan's scenario at that budget, resolved like any
+    route: its cost is the plan's cost (within the budget) and the report's plan section is at that budget."""
+    import estimator
+    from estimator.present.report.html import render_report
+
+    c = estimator.compare(model="llama-3.1-8b", tokens="20M", provider="lambda", budget="50k", uncertainty=False)
+    p = estimator.plan(budget="50k", gpu="h100-sxm", provider="lambda")
+    (route,) = [e for s, e in zip(c.scenarios, c.estimates) if s.name.endswith("(plan)")]
+    assert c.plan is not None and c.plan.params == pytest.approx(p.params)
+    assert route.values["cost_usd"] == pytest.approx(p.cost_usd, rel=1e-6) and route.values["cost_usd"] <= 50_000
+    assert route.values["train_tokens"] == pytest.approx(p.train_tokens, rel=1e-9)
+    page = render_report(c, plotlyjs="cdn")
+    assert "At the budget of $50.0 k" in page
+
+
+def test_budget_below_one_gpu_hour_is_one_error():
+    import estimator
+    from estimator.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="budget"):
+        estimator.compare(model="llama-3.1-8b", tokens="20M", provider="lambda", budget="1", uncertainty=False)

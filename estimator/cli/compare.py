@@ -36,13 +36,15 @@ from estimator.cli.options import CATALOG, DEFAULT_MAX_ROWS, FORMAT, _parse_sets
 @click.option("--months", default="12", show_default=True, help="Serving horizon for the TCO.")
 @click.option("--examples", help="Treat the dataset as a sample of a job this size (e.g. 50k examples, same lengths); "
               "with no arguments: the bundled example at 50k.")
+@click.option("--budget", help="Dollars for pretraining (e.g. 50k): adds the compute-optimal model for that budget "
+                               "as a route (as `estimator plan`), charted in the report.")
 @click.option("--max-rows", type=click.IntRange(min=1), default=DEFAULT_MAX_ROWS, show_default=True,
               help="Refuse a grid with more points than this before computing anything.")
 @CATALOG
 @FORMAT
 @friendly_errors
 def compare(scenarios, datasets, tokens, model, gpu, provider, report_path, table_path, plotlyjs, sets, epochs, tier,
-            gpus, requests_per_day, input_tokens, output_tokens, months, examples, max_rows, catalogs, fmt) -> None:
+            gpus, requests_per_day, input_tokens, output_tokens, months, examples, max_rows, budget, catalogs, fmt) -> None:
     """Scratch vs full fine-tuning vs LoRA vs QLoRA vs hosted API, side by side.
 
     With SCENARIOS.yaml: its scenarios and grid. Without: the default routes for --model. With no
@@ -74,7 +76,7 @@ def compare(scenarios, datasets, tokens, model, gpu, provider, report_path, tabl
     result = run_compare(scenarios, dataset=dataset, model=model, gpu=gpu, provider=provider, tokens=tokens,
                          catalog=list(catalogs), overrides=_parse_sets(sets), epochs=epochs, tier=tier, gpus=gpus,
                          requests_per_day=requests_per_day or "0", input_tokens=input_tokens, output_tokens=output_tokens,
-                         months=months, examples=examples, max_rows=max_rows)
+                         months=months, examples=examples, max_rows=max_rows, budget=budget)
     path = None
     if report_path:  # written before printing, so a closed pipe (`| head`) cannot lose it
         from estimator.present.report import write_report

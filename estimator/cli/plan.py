@@ -47,13 +47,8 @@ def plan(budget, flops, deadline, gpu, gpus, provider, tier, scaling, inference_
     """
     import estimator as api
     from estimator.present.render import render_record, render_rows
+    from estimator.units import count as si  # counts of parameters and tokens: 13.6 B, 271 B, 2 T
     from estimator.units import usd
-
-    def si(x: float) -> str:  # counts of parameters and tokens: 13.6 B, 271 B, 2 T
-        for scale, unit in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
-            if abs(x) >= scale:
-                return f"{x / scale:.3g} {unit}"
-        return f"{x:.3g}"
 
     result = api.plan(budget=budget, flops=flops, deadline=deadline, gpu=gpu, gpus=gpus, provider=provider, tier=tier,
                       scaling=scaling, inference_tokens=inference_tokens, dataset=list(datasets) or None,

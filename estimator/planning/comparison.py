@@ -39,6 +39,7 @@ class Comparison:
     catalog: Any = None  # the Catalog the estimates were computed with (the report takes prices and sources from it)
     serving: list[dict[str, Any]] | None = None  # per scenario: serving_usd over the horizon, basis, tco_usd (plan/tco.py)
     traffic: Any = None  # plan.tco.Traffic the serving figures assume
+    plan: Any = None  # the budget.Plan behind a planned pretraining route (compare(budget=...)); the report charts it
 
     def __post_init__(self) -> None:
         if self.profile is None:
@@ -123,13 +124,15 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
             uncertainty: bool = True, samples: int = 2000, seed: int = 0, epochs: Any = None,
             tier: str = "on_demand", gpus: int | None = None, requests_per_day: Any = 0, input_tokens: Any = 1000,
             output_tokens: Any = 1000, months: Any = 12, examples: Any = None,
-            max_rows: int | None = DEFAULT_MAX_ROWS) -> Comparison:
+            max_rows: int | None = DEFAULT_MAX_ROWS, budget: Any = None) -> Comparison:
     """Compare routes. With a scenarios file: its scenarios and grid. Without: the default set for the model.
 
     overrides (--set) apply to every scenario and beat the file's values. In the default set, a route that
     cannot run (e.g. does not fit the GPU) is left out with a note; in a scenario file it is an error.
     uncertainty: P10/P90 of time, GPU-hours and cost per scenario (seeded Monte Carlo; see estimate()).
     max_rows: a grid with more points is refused before any work (None: no limit).
+    budget: dollars for pretraining ('50k'): adds the compute-optimal plan at that budget (estimator.plan on the
+    same gpu, provider and tier) as a route, and the report charts loss vs model size at it.
     """
     cat = resolve_catalog(catalog)
     if gpus is not None:  # a bad --gpus is the user's input, not one route that cannot run
@@ -173,6 +176,12 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
         items_, notes = default_scenarios(model, tokens, dataset, gpu, provider, cat, overrides, epochs=epochs,
                                           tier=tier, gpus=gpus)
         built = [(s | dict(overrides or {}), "default scenarios") for s in items_]
+    planned = None
+    if budget is not None:  # the plan's scenario is one more route, resolved like the others
+        from estimator.planning.budget import plan as make_plan
+
+        planned = make_plan(budget, gpu=gpu, provider=provider, tier=tier, overrides=overrides, catalog=cat)
+        built.append((planned.scenario() | {k: v for k, v in (overrides or {}).items() if k != "epochs"}, "--budget"))
     parsed = []
     for values, where in built:
         label = values.get("name") or values.get("method")
@@ -226,4 +235,4 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
         notes.append(f"{', '.join(short)} take under an hour; a fixed start-up (model load, first evaluation) is "
                      "much of that, and it varies most between stacks (see --explain: startup_hours)")
     return Comparison(scens, ests, grid_frame, notes, str(scenarios) if scenarios else None, catalog=cat,
-                      serving=serving, traffic=traffic)
+                      serving=serving, traffic=traffic, plan=planned)

@@ -14,7 +14,7 @@ from typing import Any
 import plotly.graph_objects as go
 from markupsafe import escape
 
-from estimator.units import usd
+from estimator.units import count, usd
 
 SUBTITLE_CHARS = 95  # 12 px text: fits a chart on an 800 px page
 WIDE_SPAN = 100.0  # log axis when max/min exceeds this
@@ -151,10 +151,7 @@ def log_room(values: list[float]) -> list[float]:
 
 def count_tick(value: float) -> str:
     """10 -> '10', 2500 -> '2.5k', 1e6 -> '1M', 8e9 -> '8B', 2e12 -> '2T'."""
-    for factor, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= factor:
-            return f"{value / factor:.3g}{suffix}"
-    return f"{value:.3g}"
+    return count(value, space="")
 
 
 def count_axis(values: list[float]) -> dict[str, Any]:
