@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from estimator.catalog.loader import load_catalog
-from estimator.planning.estimation import checked_overrides
 from estimator.planning.grid import scenario_from
+from estimator.planning.inputs import checked_overrides
 from estimator.planning.resolution import resolve
 from estimator.planning.rows import Rows
 

@@ -7,8 +7,8 @@ from dataclasses import replace
 import numpy as np
 
 from estimator.planning.engine import Given, Origin, evaluate
+from estimator.planning.parts import API_OUTPUTS, Part, common_givens, dataset_columns
 from estimator.planning.providers import assumption_provider
-from estimator.planning.resolution import API_OUTPUTS, Part, common_givens, dataset_columns
 from estimator.planning.stacking import number_given, override_column, stack
 from estimator.rules import REGISTRY
 

@@ -20,8 +20,9 @@ from estimator.catalog.schema import ScalingLaw
 from estimator.errors import ConfigurationError
 from estimator.planning.checks import LARGEST_CLUSTER
 from estimator.planning.engine import Evaluation, Given, Step, evaluate
-from estimator.planning.estimation import checked_overrides, estimate, resolve_catalog
+from estimator.planning.estimation import estimate
 from estimator.planning.givens import DEFAULT_GPU
+from estimator.planning.inputs import checked_overrides, resolve_catalog
 from estimator.planning.resolution import resolve
 from estimator.planning.rows import Rows
 from estimator.planning.scenario import Scenario, positive_number

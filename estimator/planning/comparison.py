@@ -13,8 +13,9 @@ import numpy as np
 from estimator.catalog.bounds import check_value
 from estimator.catalog.loader import Catalog
 from estimator.errors import ConfigurationError, DatasetError, EstimatorError
-from estimator.planning.estimation import Estimate, checked_overrides, estimate_scenarios, resolve_catalog
+from estimator.planning.estimation import Estimate, estimate_scenarios
 from estimator.planning.grid import evaluate_grid, scenario_from
+from estimator.planning.inputs import checked_overrides, resolve_catalog
 from estimator.planning.limits import DEFAULT_MAX_ROWS
 from estimator.planning.routes import DEFAULT_MODEL, default_scenarios, load_scenario_file
 from estimator.planning.scenario import Scenario

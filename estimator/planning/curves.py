@@ -57,7 +57,7 @@ def loss_curve(compute_flops: float, *, scaling: Any = "epoch", catalog: Catalog
     marks: other sizes to place on the curve (label -> N), e.g. the compared model.
     """
     from estimator.planning.budget import _law_givens, load_law
-    from estimator.planning.estimation import resolve_catalog
+    from estimator.planning.inputs import resolve_catalog
 
     cat = resolve_catalog(catalog)
     law = load_law(scaling, cat)

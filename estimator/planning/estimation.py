@@ -5,20 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from estimator.catalog.loader import Catalog, load_catalog
+from estimator.catalog.loader import Catalog
 from estimator.planning.checks import check_fit, sanity_warnings, settings_note
 from estimator.planning.givens import DEFAULT_GPU
+from estimator.planning.inputs import checked_overrides, resolve_catalog  # noqa: F401 (re-exported)
 from estimator.planning.result import Estimate
 from estimator.planning.scenario import Scenario
 from estimator.units import si
-
-
-def resolve_catalog(catalog: Catalog | Sequence[str] | str | None) -> Catalog:
-    if isinstance(catalog, Catalog):
-        return catalog
-    if catalog is None:
-        return load_catalog()
-    return load_catalog([catalog] if isinstance(catalog, str) else list(catalog))
 
 
 def estimate(method: str, model: str | dict[str, Any], tokens: float | str | None = None, *, gpu: str | None = None,
@@ -105,10 +98,3 @@ def estimate_from(res, i: int, scenario: Scenario) -> Estimate:
     units = {s.name: s.unit for s in trace}
     return Estimate(scenario, spec.id, hw.id, values, units, trace, warnings, profile=res.profiles[i], catalog=res.cat,
                     adopted=dict(res.adopted.get(i, {})))
-
-
-def checked_overrides(overrides: dict[str, Any], cat: Catalog) -> dict[str, Any]:
-    """Parse and range-check every override (one-line error naming the value and the allowed range)."""
-    from estimator.catalog.bounds import check_value
-
-    return {key: check_value(key, value, cat, "--set") for key, value in overrides.items()}

@@ -44,7 +44,7 @@ class Option:
 
 def resolve_rows(scenarios: list[Any], cat: Any, targets: tuple[str, ...]) -> list[dict[str, Any]]:
     """Values of each scenario (one row each) from one resolution: one engine pass over all candidates."""
-    from estimator.planning.estimation import checked_overrides
+    from estimator.planning.inputs import checked_overrides
     from estimator.planning.resolution import resolve
     from estimator.planning.rows import Rows
 
@@ -69,7 +69,7 @@ def try_settings_many(items: list[tuple[Any, dict[str, Any]]], cat: Any,
     resolution. An option whose row cannot be estimated counts as not fitting."""
     from dataclasses import replace
 
-    from estimator.planning.estimation import checked_overrides
+    from estimator.planning.inputs import checked_overrides
     from estimator.planning.resolution import resolve
     from estimator.planning.rows import Rows
 
@@ -139,7 +139,7 @@ def fit(model: str | dict[str, Any], gpu: str, method: str = "lora", overrides: 
     """The longest seq_len and the largest LoRA rank that fit on one `gpu` (other settings as given or default)."""
     from dataclasses import replace
 
-    from estimator.planning.estimation import resolve_catalog
+    from estimator.planning.inputs import resolve_catalog
     from estimator.planning.scenario import Scenario
 
     cat = resolve_catalog(catalog)

@@ -8,8 +8,8 @@ from estimator.errors import ConfigurationError, EstimatorError
 from estimator.planning import assumptions as at
 from estimator.planning.engine import Given, evaluate
 from estimator.planning.givens import DEFAULT_GPU, OWNED, energy_givens, hardware_givens, owned_givens, price_givens
+from estimator.planning.parts import GPU_OUTPUTS, Part, common_givens, dataset_columns
 from estimator.planning.providers import assumption_provider, cap_seq_len, gpus_provider
-from estimator.planning.resolution import GPU_OUTPUTS, Part, common_givens, dataset_columns
 from estimator.planning.stacking import column_given, number_given, override_column, stack
 from estimator.rules import REGISTRY
 

@@ -206,6 +206,6 @@ def frame_of(res, varied: list[str], release: bool = False):
 def grid(base: dict[str, Any], values: dict[str, list[Any]], *, catalog: Any = None, max_rows: int = MAX_ROWS):
     """The cross product of `values` over the scenario `base` as a DataFrame, one row per point, each row equal to
     the single estimate with the same inputs (see docs/api.md). Keys are scenario fields or assumption names."""
-    from estimator.planning.estimation import resolve_catalog
+    from estimator.planning.inputs import resolve_catalog
 
     return evaluate_grid(base, values, resolve_catalog(catalog), max_rows)

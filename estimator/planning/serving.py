@@ -14,7 +14,6 @@ from estimator.catalog.loader import Catalog
 from estimator.errors import ConfigurationError
 from estimator.planning import assumptions as at
 from estimator.planning.engine import Given, Step, evaluate
-from estimator.planning.estimation import checked_overrides, resolve_catalog
 from estimator.planning.givens import (
     DEFAULT_GPU,
     OWNED,
@@ -25,6 +24,7 @@ from estimator.planning.givens import (
     owned_givens,
     price_givens,
 )
+from estimator.planning.inputs import checked_overrides, resolve_catalog
 from estimator.planning.providers import assumption_provider
 from estimator.planning.scenario import positive_number
 from estimator.planning.traced import explain_steps, fmt

@@ -55,7 +55,7 @@ def ranges_used(estimate) -> dict[str, tuple[float, float, float, str]]:
 def simulate_many(estimates: list, cat: Catalog, samples: int = 4000, seed: int = 0) -> list[dict[str, Any]]:
     """P10/P50/P90 of OUTPUTS for each estimate, its GPU count fixed at the plan's and its assumptions drawn
     from their ranges: `samples` rows per estimate, all in one resolution."""
-    from estimator.planning.estimation import checked_overrides
+    from estimator.planning.inputs import checked_overrides
     from estimator.planning.resolution import resolve
     from estimator.planning.rows import Rows
 
