@@ -79,21 +79,31 @@ def test_compare_with_a_dataset_shows_hosted_services_with_training_serving_and_
 
 
 def test_examples_scales_the_dataset_like_a_sample():
-    """--examples 50k: the bundled example (counted once) stands for 50,000 examples of the same lengths, so the
-    LoRA run's tokens per epoch are 50,000 / counted examples × the counted tokens."""
+    """--examples 50k: the bundled example stands for 50,000 examples of the same lengths. Each route counts it
+    with its own model's tokenizer (gpt-4o-mini: o200k_base, exact; the LoRA route: llama-3.1-8b's), so a route's
+    tokens per epoch are 50,000 / counted examples × the tokens counted with that route's tokenizer."""
     from estimator.examples import example_dataset
     from estimator.planning.dataset_tokens import tokenizer_settings
     from estimator.tokens import count_tokens
 
     cat = estimator.load_catalog()
-    spec = cat.model("llama-3.1-8b")
-    s, _ = tokenizer_settings(spec, "lora")
-    counted = count_tokens([str(example_dataset())], encoding=s["encoding"], factor=s["factor"],
-                           approximate=s["approximate"], chat_format=s["chat_format"], context=spec.context)
+
+    def counted(model, method):
+        spec = cat.model(model)
+        s, _ = tokenizer_settings(spec, method)
+        return count_tokens([str(example_dataset())], encoding=s["encoding"], factor=s["factor"],
+                            approximate=s["approximate"], chat_format=s["chat_format"], context=spec.context)
+
     c = estimator.compare(dataset=[str(example_dataset())], model="llama-3.1-8b", examples="50k", uncertainty=False)
     api = next(e for e in c.estimates if e.method == "api" and e.scenario.model == "openai/gpt-4o-mini")
-    assert api.values["billed_tokens_per_epoch"] == pytest.approx(counted.total_tokens * 50_000 / counted.examples,
-                                                                  rel=1e-6)
+    mini = counted("gpt-4o-mini", "api")
+    assert mini.to_dict()["encoding"] == "o200k_base" and not mini.to_dict()["approximate"]
+    assert api.values["billed_tokens_per_epoch"] == pytest.approx(mini.total_tokens * 50_000 / mini.examples, rel=1e-6)
+    assert not any("approximate" in w for w in api.warnings)  # exact: OpenAI's own encoding is bundled
+    lora = next(e for e in c.estimates if e.method == "lora")
+    llama = counted("llama-3.1-8b", "lora")
+    scaled = lora.profile.sample["estimates"]["total_tokens"]["estimate"]
+    assert scaled == pytest.approx(llama.total_tokens * 50_000 / llama.examples, rel=1e-6)
     assert any("scaled to 50,000 examples" in n for n in c.notes)
 
 

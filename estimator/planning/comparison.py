@@ -149,9 +149,8 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
 
         n = parse_number(examples)
         dataset = scaled_dataset(dataset, model or DEFAULT_MODEL, n, cat)
-        scale_note = (f"dataset scaled to {n:,.0f} examples with the same length distribution "
-                     f"({dataset.sample['scaled_from']}); hosted routes use these counts too (approximate for other "
-                     "tokenizers)")
+        scale_note = (f"dataset scaled to {n:,.0f} examples with the same length distribution ({dataset.label}); "
+                      "each route counts it with its own model's tokenizer")
     else:
         scale_note = None
     grid_frame = None

@@ -88,7 +88,12 @@ def dataset_profile(dataset: Any, spec: Any, kind: str, *settings: Any) -> Count
     seq_len, micro_batch = (int(settings[0]), int(settings[1])) if kind == "gpu" else (None, 1)
     cap = (int(settings[0]) if settings and settings[0] == settings[0] and settings[0] != float("inf") else None
            ) if kind == "api" else None
+    from estimator.planning.scaled_dataset import ScaledDataset, scale_profile
+
     settings_, warnings = tokenizer_settings(spec, method)
+    scaled = dataset if isinstance(dataset, ScaledDataset) else None
+    if scaled is not None:
+        dataset = list(scaled.paths)
     if isinstance(dataset, DatasetProfile):
         profile, where = dataset, "a counted dataset profile"
     else:
@@ -98,6 +103,9 @@ def dataset_profile(dataset: Any, spec: Any, kind: str, *settings: Any) -> Count
         profile = _count(_fingerprint(paths), encoding, float(factor), bool(approximate), chat_format,
                          spec.context, cap, seq_len, micro_batch)
         where = ", ".join(paths)
+    if scaled is not None:  # counted with this route's tokenizer and settings, then standing for the whole job
+        profile = scale_profile(profile, scaled.examples, scaled.label)
+        where = str(scaled)
     d = profile.to_dict()
     how = f"{d['encoding']}" + (f" × {d['factor']:g} (approximate)" if d["approximate"] else " (exact)")
     summary = f"{where}: {d['examples']:,} examples, {d['total_tokens']:,} tokens counted with {how}"
