@@ -162,3 +162,24 @@ def test_budget_below_one_gpu_hour_is_one_error():
 
     with pytest.raises(ConfigurationError, match="budget"):
         estimator.compare(model="llama-3.1-8b", tokens="20M", provider="lambda", budget="1", uncertainty=False)
+
+
+@pytest.mark.parametrize("flag,value,needles", [
+    ("--gpu", "h100x", ("unknown GPU 'h100x'", "h100-sxm")),
+    ("--provider", "lamda", ("unknown provider 'lamda'", "lambda")),
+])
+def test_misspelt_gpu_or_provider_in_compare_is_one_error(flag, value, needles):
+    """A user's --gpu / --provider typo used to leave every own-GPU route out with a note and exit 0."""
+    from tests.cli_helpers import one_line, run
+
+    one_line(run("compare", "--model", "llama-3.1-8b", "--tokens", "1M", flag, value), *needles)
+
+
+def test_compare_notes_the_datasets_broken_lines(tmp_path):
+    """A broken JSONL line is skipped by every route; compare says so (file:line), as estimate does."""
+    good = '{"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}'
+    f = tmp_path / "chat.jsonl"
+    f.write_text("\n".join([good, good, "{bad json", good]) + "\n")
+    c = compare(dataset=[str(f)], model="llama-3.1-8b", uncertainty=False)
+    found = [n for n in c.notes if n.startswith("dataset findings")]
+    assert found and "invalid_json 1" in found[0] and f"{f.name}:3" in found[0]

@@ -11,9 +11,10 @@ from typing import Any
 import numpy as np
 
 from estimator.catalog.bounds import check_value
-from estimator.catalog.loader import Catalog
+from estimator.catalog.loader import Catalog, normalize
 from estimator.errors import ConfigurationError, DatasetError, EstimatorError
 from estimator.planning.estimation import Estimate, estimate_scenarios
+from estimator.planning.givens import DEFAULT_GPU
 from estimator.planning.grid import evaluate_grid, scenario_from
 from estimator.planning.inputs import checked_overrides, resolve_catalog
 from estimator.planning.limits import DEFAULT_MAX_ROWS
@@ -138,6 +139,10 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
     cat = resolve_catalog(catalog)
     if gpus is not None:  # a bad --gpus is the user's input, not one route that cannot run
         check_value("gpus", gpus, cat, "")
+    if gpu is not None:  # likewise a misspelt --gpu: one error with close matches, not every GPU route left out
+        cat.gpu(gpu)
+    if provider is not None and str(provider).lower() != "owned" and normalize(provider) not in cat.providers():
+        cat.price_rows(cat.gpu(gpu).id if gpu else DEFAULT_GPU, provider)  # raises: unknown provider, close matches
     if tokens is not None and dataset:
         raise ConfigurationError("give either tokens or a dataset, not both")
     notes: list[str] = []
@@ -227,6 +232,8 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
                  "routes keep their replicas on all the time; TCO = training + serving"
                  + ("" if traffic.requests_per_day else ": give --requests-per-day for your traffic"))
     notes += breakeven_notes(scens, ests, traffic, cat)
+    for e in ests:  # what the dataset's reader found (broken lines are skipped by every route) is the user's to fix
+        notes += [w for w in e.warnings if w.startswith("dataset findings") and w not in notes][:1]
     for e in ests:  # a hosted route that may not be open to you is a headline fact, not a footnote
         notes += [w for w in e.warnings if e.method == "api" and "closed to new users" in w and w not in notes]
     short = [s.name or e.method for s, e in zip(scens, ests) if e.method != "api"
