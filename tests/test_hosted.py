@@ -73,7 +73,10 @@ def test_compare_with_a_dataset_shows_hosted_services_with_training_serving_and_
     assert {"full", "lora", "qlora"} <= set(frame["method"])
     assert (hosted["epochs"] == 3).all() and frame.loc[frame["method"] == "lora", "epochs"].item() == 3
     mistral = frame[frame["service"] == "mistral/mistral-7b"].iloc[0]
-    assert mistral["serving_usd"] == pytest.approx(12 * 2.00)  # $2 storage a month, no traffic
+    # the default, stated traffic: 10,000 requests/day of 1,000 input + 1,000 output tokens, 365.25/12 days a month:
+    # 304.375 M input + 304.375 M output tokens at $0.25 + $0.25 per 1M, plus $2 storage a month (pricing/apis.yaml)
+    assert mistral["serving_usd"] == pytest.approx(12 * (304.375 * 0.25 + 304.375 * 0.25 + 2.00))
+    assert any("10,000 requests/day" in n and "illustrative default" in n for n in c.notes)
     lora = frame[frame["method"] == "lora"].iloc[0]
     assert lora["tco_usd"] == pytest.approx(lora["cost_usd"] + lora["serving_usd"])
 

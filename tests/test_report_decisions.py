@@ -192,11 +192,12 @@ def test_serving_section_has_the_chart_with_count_and_dollar_ticks(page):
     assert any(t["name"].startswith("break-even: fireworks/llama-3.1-8b vs own GPUs at 206,700") for t in fig["data"])
 
 
-def test_no_traffic_still_draws_the_serving_curves_without_a_traffic_line():
-    c = compare(model="llama-3.1-8b", tokens="20M", uncertainty=False)
-    s = serving_section(c, c.catalog)
-    assert s["figure"] is not None and s["curves"].values["traffic_requests_per_day"] == 0
-    assert not s["figure"].layout.shapes
+def test_no_traffic_costs_no_serving():
+    """--requests-per-day 0: no serving cost, no TCO table and no serving section (an idle replica's rent against
+    hosted routes' $0 would be a meaningless TCO); the notes say how to give the traffic."""
+    c = compare(model="llama-3.1-8b", tokens="20M", uncertainty=False, requests_per_day=0)
+    assert c.serving is None and serving_section(c, c.catalog) is None
+    assert any(n.startswith("serving not costed") for n in c.notes)
 
 
 # ---- defects from the new user's review ----------------------------------------------------------------------------

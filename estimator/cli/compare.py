@@ -29,8 +29,8 @@ from estimator.cli.options import CATALOG, DEFAULT_MAX_ROWS, FORMAT, _parse_sets
 @click.option("--tier", type=click.Choice(["on_demand", "spot", "reserved", "capacity_block"]), default="on_demand",
               show_default=True, help="Price tier for the own-GPU routes.")
 @click.option("--gpus", type=int, help="GPU count for the fine-tuning routes (default: the fewest that fit).")
-@click.option("--requests-per-day", help="Traffic the tuned model serves (e.g. 100k; default 0, or 10k for the "
-              "no-argument example).")
+@click.option("--requests-per-day", help="Traffic the tuned model serves, for serving cost and TCO (e.g. 100k; "
+              "default 10k, an illustrative level said in the notes; 0: serving not costed).")
 @click.option("--input-tokens", default="1000", show_default=True, help="Prompt tokens per served request.")
 @click.option("--output-tokens", default="1000", show_default=True, help="Generated tokens per served request.")
 @click.option("--months", default="12", show_default=True, help="Serving horizon for the TCO.")
@@ -50,6 +50,7 @@ def compare(scenarios, datasets, tokens, model, gpu, provider, report_path, tabl
     With SCENARIOS.yaml: its scenarios and grid. Without: the default routes for --model. With no
     arguments at all: the bundled example dataset, written to reports/comparison.html.
     """
+    from estimator.planning.comparison import DEFAULT_REQUESTS_PER_DAY
     from estimator.planning.comparison import compare as run_compare
     from estimator.present.render import frame_records_json, render_rows, to_json_with, write_frame_csv
     from estimator.present.tables import error_lines, headline_lines, human_rows
@@ -62,8 +63,6 @@ def compare(scenarios, datasets, tokens, model, gpu, provider, report_path, tabl
         dataset = [str(example_dataset())]
         report_path = report_path or "reports/comparison.html"
         examples = examples or "50k"  # a realistic job: the example's lengths at 50,000 examples
-        # ...served at a stated, illustrative traffic (printed above the TCO table and in the report)
-        requests_per_day = requests_per_day or "10k"
     for flag, given in (("--report", report_path), ("--output", table_path)):
         if given is not None and not str(given).strip():
             raise click.UsageError(f"{flag} needs a file path, got an empty string")
@@ -75,7 +74,8 @@ def compare(scenarios, datasets, tokens, model, gpu, provider, report_path, tabl
             check_output_target(target, OutputError)
     result = run_compare(scenarios, dataset=dataset, model=model, gpu=gpu, provider=provider, tokens=tokens,
                          catalog=list(catalogs), overrides=_parse_sets(sets), epochs=epochs, tier=tier, gpus=gpus,
-                         requests_per_day=requests_per_day or "0", input_tokens=input_tokens, output_tokens=output_tokens,
+                         requests_per_day=requests_per_day if requests_per_day is not None else DEFAULT_REQUESTS_PER_DAY,
+                         input_tokens=input_tokens, output_tokens=output_tokens,
                          months=months, examples=examples, max_rows=max_rows, budget=budget)
     path = None
     if report_path:  # written before printing, so a closed pipe (`| head`) cannot lose it

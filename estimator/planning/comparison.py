@@ -21,6 +21,7 @@ from estimator.planning.limits import DEFAULT_MAX_ROWS
 from estimator.planning.routes import DEFAULT_MODEL, default_scenarios, load_scenario_file
 from estimator.planning.scenario import Scenario
 
+DEFAULT_REQUESTS_PER_DAY = "10k"  # illustrative traffic for the serving cost when none is given (said in the notes)
 FRAME_COLUMNS = ["name", "method", "model", "gpu", "provider", "tier", "gpus", "fits", "train_tokens", "train_flops",
                  "memory_per_gpu_gb", "mfu", "wall_clock_hours", "wall_clock_days", "gpu_hours",
                  "price_usd_per_gpu_hour", "cost_usd", "energy_kwh", "co2_kg", "billed_tokens",
@@ -124,7 +125,7 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
             gpu: str | None = None, provider: str | None = None, tokens: Any = None,
             catalog: Catalog | Sequence[str] | None = None, overrides: dict[str, Any] | None = None,
             uncertainty: bool = True, samples: int = 2000, seed: int = 0, epochs: Any = None,
-            tier: str = "on_demand", gpus: int | None = None, requests_per_day: Any = 0, input_tokens: Any = 1000,
+            tier: str = "on_demand", gpus: int | None = None, requests_per_day: Any = DEFAULT_REQUESTS_PER_DAY, input_tokens: Any = 1000,
             output_tokens: Any = 1000, months: Any = 12, examples: Any = None,
             max_rows: int | None = DEFAULT_MAX_ROWS, budget: Any = None) -> Comparison:
     """Compare routes. With a scenarios file: its scenarios and grid. Without: the default set for the model.
@@ -133,6 +134,8 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
     cannot run (e.g. does not fit the GPU) is left out with a note; in a scenario file it is an error.
     uncertainty: P10/P90 of time, GPU-hours and cost per scenario (seeded Monte Carlo; see estimate()).
     max_rows: a grid with more points is refused before any work (None: no limit).
+    requests_per_day: traffic the tuned model serves for the serving cost and TCO (default 10,000 a day, stated in
+    the notes; 0: serving not costed).
     budget: dollars for pretraining ('50k'): adds the compute-optimal plan at that budget (estimator.plan on the
     same gpu, provider and tier) as a route, and the report charts loss vs model size at it.
     """
@@ -225,12 +228,18 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
     from estimator.planning.tco import Traffic, breakeven_notes, serving_for
     from estimator.units import parse_number
 
-    traffic = Traffic(*(parse_number(x) for x in (requests_per_day or 0, input_tokens, output_tokens, months)))
-    serving = serving_for(scens, ests, traffic, cat, overrides)
-    notes.append(f"serving over {traffic.months:g} months at {traffic.requests_per_day:,.0f} requests/day "
-                 f"({traffic.input_tokens:,.0f} input + {traffic.output_tokens:,.0f} output tokens each); own-GPU "
-                 "routes keep their replicas on all the time; TCO = training + serving"
-                 + ("" if traffic.requests_per_day else ": give --requests-per-day for your traffic"))
+    traffic = Traffic(*(parse_number(x) for x in (requests_per_day if requests_per_day is not None else 0, input_tokens, output_tokens, months)))
+    if traffic.requests_per_day > 0:
+        serving = serving_for(scens, ests, traffic, cat, overrides)
+        notes.append(f"serving over {traffic.months:g} months at {traffic.requests_per_day:,.0f} requests/day "
+                     f"({traffic.input_tokens:,.0f} input + {traffic.output_tokens:,.0f} output tokens each"
+                     + ("; an illustrative default: give yours with --requests-per-day"
+                        if requests_per_day == DEFAULT_REQUESTS_PER_DAY else "")
+                     + "); own-GPU routes keep their replicas on all the time; TCO = training + serving")
+    else:  # no traffic: an idle replica's rent against hosted routes' $0 would be a meaningless TCO
+        serving = None
+        notes.append("serving not costed (--requests-per-day 0): give the traffic the tuned model will serve for each "
+                     "route's serving cost and total cost of ownership")
     notes += breakeven_notes(scens, ests, traffic, cat)
     for e in ests:  # what the dataset's reader found (broken lines are skipped by every route) is the user's to fix
         notes += [w for w in e.warnings if w.startswith("dataset findings") and w not in notes][:1]
