@@ -183,3 +183,23 @@ def test_compare_notes_the_datasets_broken_lines(tmp_path):
     c = compare(dataset=[str(f)], model="llama-3.1-8b", uncertainty=False)
     found = [n for n in c.notes if n.startswith("dataset findings")]
     assert found and "invalid_json 1" in found[0] and f"{f.name}:3" in found[0]
+
+
+def test_headline_names_the_lowest_total_with_serving():
+    """The cheapest route to train is not the cheapest to own: the headline also names the lowest training +
+    serving total, which is the minimum of the TCO column (here a hosted LoRA service beats a $1.89 LoRA run
+    whose own-GPU replica rents for ~$26k a year at 10,000 requests/day)."""
+    import math
+
+    from estimator.present.tables import headline_lines
+
+    c = compare(model="llama-3.1-8b", tokens="20M", uncertainty=False)
+    head = c.headline()
+    tcos = [(s.name, row["tco_usd"]) for s, row in zip(c.scenarios, c.serving) if math.isfinite(row["tco_usd"])]
+    best = min(tcos, key=lambda t: t[1])
+    assert head["lowest_tco"]["name"] == best[0] and head["lowest_tco"]["tco_usd"] == best[1]
+    assert head["lowest_tco"]["tco_usd"] == pytest.approx(head["lowest_tco"]["cost_usd"] + head["lowest_tco"]["serving_usd"])
+    assert head["lowest_tco"]["name"] != head["cheapest"]["name"]
+    lines = headline_lines(head)
+    assert any(x.startswith("lowest total over 12 months") for x in lines)
+    assert not any(" vs Hosted: " in x for x in lines)  # ratios against hosted services stay in the table

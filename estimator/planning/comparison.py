@@ -73,7 +73,8 @@ class Comparison:
         return frame
 
     def headline(self) -> dict[str, Any]:
-        """Cheapest and fastest routes, and scratch-vs-fine-tuning ratios (dollars and days)."""
+        """Cheapest and fastest routes to train, the lowest total (training + serving over the horizon), and
+        scratch-vs-fine-tuning ratios (dollars and days)."""
         named = [(s.name or e.method, e) for s, e in zip(self.scenarios, self.estimates)]
         # a scratch run far below compute-optimal tokens would not give a usable model: not a "route"
         viable = [(n, e) for n, e in named if not (e.method == "pretrain" and e.values.get("tokens_vs_optimal", 1) < 0.5)]
@@ -114,6 +115,12 @@ class Comparison:
                     ratio["days_ratio"] = se.values["wall_clock_days"] / te.values["wall_clock_days"]
                 ratios.append(ratio)
         out["ratios"] = ratios
+        if self.serving and self.traffic is not None:  # what a route costs once it also serves the traffic
+            totals = [{"name": n, "tco_usd": row["tco_usd"], "cost_usd": e.cost_usd, "serving_usd": row["serving_usd"],
+                       "months": self.traffic.months}
+                      for (n, e), row in zip(named, self.serving) if (n, e) in viable and _finite(row.get("tco_usd"))]
+            if totals:
+                out["lowest_tco"] = min(totals, key=lambda o: o["tco_usd"])
         return out
 
 

@@ -79,13 +79,19 @@ def headline_lines(headline: dict[str, Any]) -> list[str]:
     out = []
     if "cheapest" in headline:
         c = headline["cheapest"]
-        out.append(f"cheapest: {c['name']} at {usd(c['cost_usd'])}" + (f", {days_text(c['wall_clock_days'])}" if
+        out.append(f"cheapest to train: {c['name']} at {usd(c['cost_usd'])}" + (f", {days_text(c['wall_clock_days'])}" if
                                                                             c.get("wall_clock_days") else ""))
     if "fastest_on_gpus" in headline:
         f = headline["fastest_on_gpus"]
         out.append(f"fastest on GPUs: {f['name']} in {days_text(f['wall_clock_days'])} for {usd(f['cost_usd'])}")
+    if "lowest_tco" in headline:
+        t = headline["lowest_tco"]
+        out.append(f"lowest total over {t['months']:g} months (training + serving): {t['name']} at {usd(t['tco_usd'])} "
+                   f"({usd(t['cost_usd'])} + {usd(t['serving_usd'])})")
     for r in headline.get("ratios", []):
         if "compute-optimal" not in r["scratch"] and "compute-optimal" in "".join(x["scratch"] for x in headline["ratios"]):
+            continue
+        if r["fine_tuning"].startswith("Hosted: "):  # one line per own-GPU route; hosted ratios are in the table
             continue
         parts = []
         if r.get("cost_ratio"):

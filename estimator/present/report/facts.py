@@ -91,6 +91,7 @@ class Summary:
     notes: list[str] = field(default_factory=list)
     title: str = ""
     lead: str = ""
+    lowest_tco: dict[str, Any] | None = None  # training + serving over the horizon, when traffic is costed
 
 
 def summary(comparison) -> Summary:
@@ -118,7 +119,7 @@ def summary(comparison) -> Summary:
     if cheapest is None and grid_best:
         cheapest, fastest = grid_best
     return Summary(cheapest, fastest, shown, not_viable,
-                   key_assumptions(comparison), list(comparison.notes), title, lead(comparison))
+                   key_assumptions(comparison), list(comparison.notes), title, lead(comparison), head.get("lowest_tco"))
 
 
 def grid_label(row: dict[str, Any]) -> str:
