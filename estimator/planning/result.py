@@ -132,7 +132,7 @@ class Estimate:
             return f"{fmt(q['p50'])} ({fmt(q['p10'])} – {fmt(q['p90'])})"
 
         rows += [("GPU", f"{v['gpus']:.0f} × {self.gpu_id}"), ("training tokens", with_unit(v["train_tokens"], "tokens")),
-                 ("train FLOPs", with_unit(v["train_flops"], "FLOP")), ("memory per GPU", f"{v['memory_per_gpu_gb']:.1f} GB"),
+                 ("train FLOPs", with_unit(v["train_flops"], "FLOP")), ("memory per GPU", _memory_text(v)),
                  ("MFU", f"{v['mfu']:.3f}"),
                  ("throughput", f"{v['tokens_per_gpu_second']:,.0f} tokens/GPU/s (steady state; goodput "
                                 f"{v['goodput']:.0%})"),
@@ -144,6 +144,15 @@ class Estimate:
             rows.append(("ranges", f"P50 (P10 – P90) from {u['samples']} Monte Carlo draws over: "
                                    + ", ".join(u["ranges"])))
         return rows
+
+
+def _memory_text(v: dict[str, Any]) -> str:
+    """What must fit (tensors + CUDA context) and what nvidia-smi would show (the allocator also caches freed
+    blocks, up to the card): '61.9 GB needed (nvidia-smi: 80.0 GB)'."""
+    need, shown = v.get("memory_required_gb"), v["memory_per_gpu_gb"]
+    if need is None or not math.isfinite(need) or abs(shown - need) < 0.05:
+        return f"{shown:.1f} GB"
+    return f"{need:.1f} GB needed (nvidia-smi: {shown:.1f} GB, allocator cache included)"
 
 
 def _tidy(value: Any) -> Any:
