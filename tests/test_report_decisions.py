@@ -239,3 +239,13 @@ def test_tokens_per_parameter_sentence_follows_the_run_not_a_fixed_20():
     assert sentence(plain) == ("Pretraining from scratch uses 161 billion tokens, the compute-optimal 20 per parameter "
                                "(Hoffmann et al. 2022).")
     assert sentence(tripled).startswith("Pretraining from scratch uses 482 billion tokens, 3× the compute-optimal 20")
+
+
+def test_hour_billed_services_are_described_by_their_hourly_price(served):
+    """OpenAI/Azure RFT bill $100 per training hour (pricing/apis.yaml); the key assumptions used to read
+    '$0.00 per million training tokens, billed per pass' for them."""
+    from estimator.present.report.facts import key_assumptions
+
+    rft = [a for a in key_assumptions(served) if "o4-mini-rft" in a]
+    assert len(rft) == 2 and all("$100.00 per training hour" in a and "training_hours" in a for a in rft)
+    assert not any("rft" in a and "per million training tokens" in a for a in key_assumptions(served))

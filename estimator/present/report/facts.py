@@ -94,6 +94,10 @@ class Summary:
     lowest_tco: dict[str, Any] | None = None  # training + serving over the horizon, when traffic is costed
 
 
+def _positive(x: Any) -> bool:
+    return isinstance(x, (int, float)) and math.isfinite(x) and x > 0
+
+
 def summary(comparison) -> Summary:
     head = comparison.headline()
     by_name = dict(zip(names(comparison), comparison.estimates))
@@ -215,9 +219,16 @@ def key_assumptions(comparison) -> list[str]:
             add(f"Fine-tuning data: {count_text(tokens)} tokens per pass × {epochs:g} passes (epochs).")
     for s, e in zip(comparison.scenarios, comparison.estimates):
         if e.method == "api":  # named by service: several services may tune the same model at different prices
-            p = _step(e, "training_usd_per_1m_tokens")
+            p, hourly = _step(e, "training_usd_per_1m_tokens"), _step(e, "training_usd_per_hour")
             service = s.model if isinstance(s.model, str) else e.model_id
-            if p is not None:
+            if hourly is not None and _positive(hourly.value):  # billed per training hour (OpenAI/Azure RFT)
+                hours = _step(e, "training_hours")
+                given = hours is not None and _positive(hours.value)
+                add(f"Hosted fine-tuning ({service}): {usd(hourly.value)} per training hour; "
+                    + (f"{hours.value:g} hours as given (--set training_hours)." if given else
+                       "the hours cannot be predicted from the dataset, so its training cost is not shown "
+                       "(give them with --set training_hours=H)."))
+            elif p is not None:
                 add(f"Hosted fine-tuning ({service}): {usd(p.value)} per million training tokens, billed per pass; "
                     f"the provider does not state training time.")
     return out
