@@ -21,9 +21,11 @@ class CatalogError(EstimatorError):
 class UnknownIdError(EstimatorError):
     """A model, GPU, provider or price id is not in the catalog."""
 
-    def __init__(self, kind: str, wanted: str, matches: list[str] | None = None):
+    def __init__(self, kind: str, wanted: str, matches: list[str] | None = None, known: list[str] | None = None):
         self.kind, self.wanted, self.matches = kind, wanted, matches or []
         hint = f"; did you mean {', '.join(self.matches)}?" if self.matches else ""
+        if not self.matches and known:  # nothing close: a short table is listed whole
+            hint = f"; known: {', '.join(known)}"
         super().__init__(f"unknown {kind} '{wanted}'{hint}")
 
 

@@ -257,3 +257,18 @@ def test_an_empty_report_path_is_refused_not_ignored():
 
     r = CliRunner().invoke(cli, ["compare", "--tokens", "1M", "--report", ""])
     assert r.exit_code == 2 and "--report needs a file path" in r.output and "Traceback" not in r.output
+
+
+def test_unknown_region_lists_the_known_ones():
+    """Nothing is close to 'eu' among the five US regions: the error lists them rather than nothing."""
+    from tests.cli_helpers import one_line, run
+
+    line = one_line(run("estimate", "--method", "lora", "--model", "llama-3.1-8b", "--tokens", "50M", "--gpu",
+                        "h100-sxm", "--region", "eu"), "unknown energy region 'eu'", "known: ")
+    assert "us-average" in line and "virginia" in line
+
+
+def test_budget_accepts_a_dollar_sign():
+    import estimator
+
+    assert estimator.plan(budget="$50k", gpu="h100-sxm", provider="lambda").budget_usd == 50_000

@@ -63,7 +63,7 @@ class Catalog:
             return table[names[key]]
         close = close_matches(key, list(names), n=3, cutoff=0.6)
         matches = list(dict.fromkeys(names[c] for c in close))
-        raise UnknownIdError(kind, wanted, matches)
+        raise UnknownIdError(kind, wanted, matches, sorted(table) if len(table) <= 12 else None)
 
     def model(self, wanted: str) -> ModelSpec:
         return self._lookup("model", self.models, wanted)

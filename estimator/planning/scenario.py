@@ -60,11 +60,16 @@ class Scenario:
         return {k: v for k, v in asdict(self).items() if v not in (None, {}, [])}
 
 
+MONEY = ("--budget",)  # amounts in dollars: a leading '$' is allowed
+
+
 def positive_number(name: str, value: Any, allow_zero: bool = False) -> float | None:
     """A human number ('7B', 2e12) that must be positive (or zero, with allow_zero); None stays None.
     One line naming `name` otherwise (scenarios, plan and serve all check their numbers here)."""
     if value is None:
         return None
+    if isinstance(value, str) and name in MONEY:  # '$50k' reads as 50k dollars
+        value = value.strip().removeprefix("$")
     try:
         number = parse_number(value)
     except ValueError as exc:
