@@ -8,7 +8,13 @@ import click
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="estimator", message="estimator %(version)s")
 def cli() -> None:
-    """Estimate what it costs to train a language model from scratch vs fine-tune one."""
+    """Estimate what it costs to train a language model from scratch vs fine-tune one.
+
+    \b
+    Start here:  estimator compare            (the bundled example: every route, a report)
+                 estimator compare --dataset my.jsonl --requests-per-day 50k
+                 estimator plan --budget 50k --gpu h100-sxm
+    Every number's formula, inputs and source: add --explain."""
 
 
 def _register() -> None:

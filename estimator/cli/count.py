@@ -37,7 +37,13 @@ ENCODING_NAMES = ("cl100k_base", "o200k_base", "p50k_base", "r50k_base")
 @friendly_errors
 def count(paths, model_id, encoding, format_in, column, example_cap, seq_len, micro_batch, workers, scheduler, sample,
           sample_bytes, seed, strict, quiet, tokenizer_file, catalogs, fmt):
-    """Count the tokens of a dataset (files, directories, globs) and what training on it bills."""
+    """Count the tokens of a dataset (files, directories, globs) and what training on it bills.
+
+    \b
+    estimator count estimator/data/examples/catalog_qa.jsonl --model gpt-4o-mini
+    estimator count corpus/ --sample 0.01 --workers 8
+    estimator count s3://bucket/shards/*.jsonl.gz --scheduler local
+    """
     from estimator.present.render import render_record, render_rows, to_json
     from estimator.tokens import count_tokens
 

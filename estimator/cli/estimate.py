@@ -28,7 +28,7 @@ from estimator.cli.options import CATALOG, FORMAT, _parse_sets
 @click.option("--epochs", help="Passes over the tokens (default: 1 pretrain, 3 fine-tuning, API rule with a dataset).")
 @click.option("--no-packing", is_flag=True, help="With --dataset: pad each example to seq_len instead of packing.")
 @click.option("--gpu", help="Hardware id (e.g. h100-sxm, a100-80gb).")
-@click.option("--gpus", help="GPU count (default: the fewest that fit in memory).")
+@click.option("--gpus", metavar="N", help="GPU count (default: the fewest that fit in memory).")
 @click.option("--deadline", help="Finish within this time (e.g. 30d, 12h): the fewest GPUs that make it.")
 @click.option("--provider", help="Price from this provider (default: median over providers).")
 @click.option("--tier", type=click.Choice(TIERS), default="on_demand",

@@ -19,7 +19,12 @@ from estimator.cli.errors import friendly_errors
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @friendly_errors
 def fit(model, gpu, method, sets, catalogs, fmt) -> None:
-    """The longest seq_len and the largest LoRA rank that fit on one GPU, with the settings assumed."""
+    """The longest seq_len and the largest LoRA rank that fit on one GPU, with the settings assumed.
+
+    \b
+    estimator fit --model llama-3.1-8b --gpu rtx-4090 --method qlora
+    estimator fit --model llama-3.1-70b --gpu h100-sxm --method full --set optimizer=adamw_8bit
+    """
     from estimator.cli.options import _parse_sets
     from estimator.planning.fit import fit as fit_limits
 

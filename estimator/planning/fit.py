@@ -158,7 +158,8 @@ def fit(model: str | dict[str, Any], gpu: str, method: str = "lora", overrides: 
     max_rank = (int(ranks[ok[n_s:]].max()) if ok[n_s:].any() else None) if len(ranks) else None
     memory = float(base["memory_required_gb"])
     fits = memory <= usable * (1 + 1e-9)
-    settings = {k: _plain(base[k]) for k in SETTINGS_SHOWN}
+    adapters = method in ("lora", "qlora")  # LoRA settings mean nothing for full fine-tuning or pretraining
+    settings = {k: _plain(base[k]) for k in SETTINGS_SHOWN if adapters or not k.startswith("lora_")}
     options = [] if fits else try_settings(scenario, cat, ALTERNATIVES, {k: _plain(v) for k, v in base.items()})
     return FitLimits(str(model), gpu, method, usable, memory, fits, max_seq, max_rank, settings, options)
 

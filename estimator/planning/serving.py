@@ -122,8 +122,9 @@ def serve(model: str, *, gpu: str | None = None, gpus: int | None = None, provid
     if not np.isfinite(v["serve_gpus_per_replica"]):
         raise ConfigurationError(
             f"{spec.id} in {dtype} ({v['serving_weight_bytes'] / 1e9:,.0f} GB of weights) plus one {fmt(inp + out)}-"
-            f"token sequence does not fit on 8 × {hw.id} ({hw.memory_gb:g} GB each): no serving setup on this GPU "
-            f"(try --set dtype=fp8 or a larger GPU)")
+            f"token sequence does not fit in one 8-GPU node of {hw.id} ({hw.memory_gb:g} GB each; a replica's "
+            f"tensor-parallel group stays inside a node): no serving setup on this GPU (try --set dtype=fp8 or a "
+            f"larger GPU)")
     need = int(v["serve_gpus"])
     if need > MAX_SERVE_GPUS:
         raise ConfigurationError(
