@@ -1,6 +1,7 @@
 """compare(): default routes, scenario files, grids evaluated in one vectorised pass."""
 
 import json
+import math
 
 import pytest
 from click.testing import CliRunner
@@ -203,3 +204,14 @@ def test_headline_names_the_lowest_total_with_serving():
     lines = headline_lines(head)
     assert any(x.startswith("lowest total over 12 months") for x in lines)
     assert not any(" vs Hosted: " in x for x in lines)  # ratios against hosted services stay in the table
+
+
+def test_unpriced_serving_cells_are_explained_in_the_notes():
+    """A '—' in the serving column says why in the notes: hosted services billed by provisioned throughput with no
+    catalog price, and a planned model of a size alone."""
+    c = compare(model="llama-3.1-8b", tokens="20M", uncertainty=False, budget="50k")
+    said = [n for n in c.notes if n.startswith("serving not priced for ")]
+    assert any("bedrock/claude-3-haiku" in n and "provisioned_usd_per_hour" in n for n in said)
+    assert any("(plan)" in n and "no architecture" in n for n in said)
+    unpriced = [s.name for s, row in zip(c.scenarios, c.serving) if not math.isfinite(row["serving_usd"])]
+    assert all(any(name in n for n in said) for name in unpriced)

@@ -243,6 +243,11 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
                      + ("; an illustrative default: give yours with --requests-per-day"
                         if requests_per_day == DEFAULT_REQUESTS_PER_DAY else "")
                      + "); own-GPU routes keep their replicas on all the time; TCO = training + serving")
+        unpriced: dict[str, list[str]] = {}  # why a serving cell reads '—', said once per reason
+        for sc, e, row in zip(scens, ests, serving):
+            if not _finite(row.get("serving_usd")):
+                unpriced.setdefault(row.get("serving_basis") or "no serving price", []).append(sc.name or e.method)
+        notes += [f"serving not priced for {', '.join(names)}: {why}" for why, names in unpriced.items()]
     else:  # no traffic: an idle replica's rent against hosted routes' $0 would be a meaningless TCO
         serving = None
         notes.append("serving not costed (--requests-per-day 0): give the traffic the tuned model will serve for each "

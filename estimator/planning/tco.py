@@ -89,7 +89,7 @@ def serving_for(scenarios, estimates, traffic: Traffic, cat: Catalog,
         if e.method == "api":
             row = hosted_serving(s.model if isinstance(s.model, str) else e.model_id, traffic, cat, overrides)
         elif isinstance(s.model, dict):
-            row = {"serving_usd": float("nan"), "serving_basis": "inline model: not served"}
+            row = {"serving_usd": float("nan"), "serving_basis": "a model given by its size alone has no architecture (layers, KV heads) to size its serving from"}
         else:
             row = self_hosted_serving(e.model_id, e.gpu_id, s.provider, s.tier, traffic, cat, overrides)
         row["serving_usd"] = _float(row["serving_usd"])
