@@ -128,8 +128,8 @@ class Estimate:
         def spread(key: str, fmt) -> str:
             if key not in u:
                 return fmt(v[key])
-            q = u[key]
-            return f"{fmt(q['p50'])} ({fmt(q['p10'])} – {fmt(q['p90'])})"
+            q = u[key]  # the estimate itself, then the range: a P50 beside other point values would not add up
+            return f"{fmt(v[key])} (P10 {fmt(q['p10'])} – P90 {fmt(q['p90'])})"
 
         rows += [("GPU", f"{v['gpus']:.0f} × {self.gpu_id}"), ("training tokens", with_unit(v["train_tokens"], "tokens")),
                  ("train FLOPs", with_unit(v["train_flops"], "FLOP")), ("memory per GPU", _memory_text(v)),
@@ -141,7 +141,7 @@ class Estimate:
                  ("price", usd(v["price_usd_per_gpu_hour"]) + " / GPU-h"), ("cost", spread("cost_usd", usd)),
                  ("energy", with_unit(v["energy_kwh"] * 1000, "Wh")), ("CO2", co2(v["co2_kg"]))]
         if u:
-            rows.append(("ranges", f"P50 (P10 – P90) from {u['samples']} Monte Carlo draws over: "
+            rows.append(("ranges", f"P10 – P90 from {u['samples']:,} Monte Carlo draws over: "
                                    + ", ".join(u["ranges"])))
         return rows
 
