@@ -106,8 +106,8 @@ def test_sardana_headline_demand_of_1b_requests_trains_smaller_and_longer():
 
 def test_flops_and_deadline_pick_the_fewest_gpus():
     p = estimator.plan(flops="1e23", deadline="30d", gpu="h100-sxm", provider="lambda")
-    assert p.wall_clock_days <= 30 and p.train_flops == pytest.approx(1e23, rel=1e-6)
-    q = estimator.plan(flops="1e23", gpus=p.gpus - 1, gpu="h100-sxm", provider="lambda")
+    assert p.wall_clock_days <= 30 and p.train_flops == pytest.approx(1e23, rel=1e-6) and p.gpus % 8 == 0
+    q = estimator.plan(flops="1e23", gpus=p.gpus - 8, gpu="h100-sxm", provider="lambda")  # one 8-GPU server fewer
     assert q.wall_clock_days > 30
 
 

@@ -16,17 +16,19 @@ EXAMPLE = "estimator/data/examples/catalog_qa.jsonl"
 
 def test_deadline_holds_with_long_sequences():
     e = estimator.estimate("pretrain", "llama-3.1-8b", "1T", gpu="h100-sxm", deadline="30d", overrides={"seq_len": 32768})
-    assert e.wall_clock_days <= 30
-    fewer = estimator.estimate("pretrain", "llama-3.1-8b", "1T", gpu="h100-sxm", gpus=e.gpus - 1,
+    assert e.wall_clock_days <= 30 and e.gpus % 8 == 0  # whole 8-GPU servers beyond one (providers.NODE_GPUS)
+    fewer = estimator.estimate("pretrain", "llama-3.1-8b", "1T", gpu="h100-sxm", gpus=e.gpus - 8,
                                overrides={"seq_len": 32768})
     assert fewer.wall_clock_days > 30
 
 
 def test_deadline_finds_the_fewest_gpus():
-    """Utilisation falls smoothly with the GPU count (no bands): the deadline search returns a count that meets
-    8 days for Llama-2-7B (2T) on A100 while one GPU fewer does not."""
+    """Utilisation falls smoothly with the GPU count (no bands): the deadline search returns the fewest whole
+    8-GPU servers that meet 8 days for Llama-2-7B (2T) on A100: one server fewer does not, and the fewest single
+    GPUs that would (found by the same search) round up to it."""
     e = estimator.estimate("pretrain", "llama-2-7b", "2T", gpu="a100-80gb", deadline="8d")
-    fewer = estimator.estimate("pretrain", "llama-2-7b", "2T", gpu="a100-80gb", gpus=e.gpus - 1)
+    assert e.gpus % 8 == 0
+    fewer = estimator.estimate("pretrain", "llama-2-7b", "2T", gpu="a100-80gb", gpus=e.gpus - 8)
     assert e.wall_clock_days <= 8 < fewer.wall_clock_days
 
 

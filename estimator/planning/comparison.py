@@ -20,6 +20,7 @@ from estimator.planning.inputs import checked_overrides, resolve_catalog
 from estimator.planning.limits import DEFAULT_MAX_ROWS
 from estimator.planning.routes import DEFAULT_MODEL, default_scenarios, load_scenario_file
 from estimator.planning.scenario import Scenario
+from estimator.units import usd
 
 DEFAULT_REQUESTS_PER_DAY = "10k"  # illustrative traffic for the serving cost when none is given (said in the notes)
 FRAME_COLUMNS = ["name", "method", "model", "gpu", "provider", "tier", "gpus", "fits", "train_tokens", "train_flops",
@@ -197,6 +198,9 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
 
         planned = make_plan(budget, gpu=gpu, provider=provider, tier=tier, overrides=overrides, catalog=cat)
         built.append((planned.scenario() | {k: v for k, v in (overrides or {}).items() if k != "epochs"}, "--budget"))
+        notes.append(f"{planned.scenario()['name']}: the plan for {usd(planned.budget_usd)} on {planned.gpus} × "
+                     f"{planned.gpu} ({planned.wall_clock_days:,.0f} days; `estimator plan` with the same options "
+                     "shows its arithmetic), not the deadline the other pretraining route is sized for")
     parsed = []
     for values, where in built:
         label = values.get("name") or values.get("method")

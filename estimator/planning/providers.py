@@ -72,6 +72,9 @@ def gpus_provider(cat: Catalog, deadline_hours: Any, given: dict[str, Given], ov
     return provide
 
 
+NODE_GPUS = 8  # GPUs per server (DGX/HGX systems; 8-GPU cloud instances such as p5.48xlarge, ND H100 v5)
+
+
 def solve_deadline(ev: Evaluation, deadline: np.ndarray, given: dict[str, Given], overrides: dict[str, Any],
                    providers: dict[str, Any], breakpoints: list[float], max_rounds: int = 60) -> np.ndarray:
     """Fewest GPUs (at least those that fit) whose wall clock, evaluated by the rules, meets the deadline.
@@ -80,7 +83,8 @@ def solve_deadline(ev: Evaluation, deadline: np.ndarray, given: dict[str, Given]
     begins), fixed-point iteration g ← max(g, ⌈g · T(g) / deadline⌉), with T the `wall_clock_hours` rule
     at g GPUs (utilisation may change with g, so each round re-evaluates it). Where GPU-hours g·T(g) do
     not fall as g grows, this climbs to the least count that meets the deadline; bands where utilisation
-    steps are each searched from their start. The smallest count that meets the deadline wins.
+    steps are each searched from their start. The smallest count that meets the deadline wins, rounded up to
+    whole 8-GPU servers once it needs more than one.
     """
     from estimator.planning.engine import evaluate
     from estimator.rules import REGISTRY
@@ -109,4 +113,6 @@ def solve_deadline(ev: Evaluation, deadline: np.ndarray, given: dict[str, Given]
                 g = need
             ok = np.broadcast_to(hours_at(np.where(np.isnan(g), 1.0, g)), shape) <= deadline * (1 + 1e-9)
             best = np.where(ok & ~np.isnan(g) & (g < best), g, best)
-    return best
+    # beyond one server, clusters are rented and built in whole 8-GPU servers (NVIDIA DGX/HGX A100, H100, B200
+    # hold 8 GPUs; cloud multi-node instances are 8-GPU VMs): 9 GPUs means 2 servers, so the count is 16
+    return np.where(best > NODE_GPUS, np.ceil(best / NODE_GPUS) * NODE_GPUS, best)
