@@ -51,7 +51,8 @@ def default_scenarios(model: str | None, tokens: Any, dataset: Any, gpu: str | N
         {"name": "LoRA", "method": "lora", **data, **common, **tune},
         {"name": "QLoRA", "method": "qlora", **data, **common, **tune},
     ]
-    notes.append(f"pretraining scenarios use the fewest {common['gpu']} GPUs that finish within {PRETRAIN_DEADLINE}; "
+    notes.append(f"pretraining scenarios use the fewest {common['gpu']} GPUs (whole 8-GPU servers beyond one) that finish within "
+                 f"{PRETRAIN_DEADLINE}; "
                  "fine-tuning scenarios the fewest that fit in memory")
     hosted = hosted_routes(spec.id, cat)
     for service in hosted:
