@@ -223,3 +223,18 @@ def test_every_rule_has_unit_formula_and_source():
     rows = json.loads(run("catalog", "rules", "--format", "json").output)
     assert len(rows) >= 30
     assert all(r["unit"] and len(r["formula"]) > 3 and len(r["source"]) > 3 for r in rows)
+
+
+def test_csv_lists_are_joined_not_python_reprs():
+    """--format csv: the warnings cell reads 'a; b', not "['a', 'b']"."""
+    import csv
+    import io
+
+    from click.testing import CliRunner
+
+    from estimator.cli import cli
+
+    out = CliRunner().invoke(cli, ["estimate", "--method", "lora", "--model", "llama-3.1-8b", "--tokens", "50M",
+                                   "--gpu", "h100-sxm", "--format", "csv"]).output
+    row = next(csv.DictReader(io.StringIO(out[out.index("name,"):])))
+    assert row["warnings"] and not row["warnings"].startswith("[") and "; " in row["warnings"]

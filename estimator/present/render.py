@@ -59,7 +59,7 @@ def render_rows(rows: Sequence[Mapping[str, Any]], fmt: str = "table", columns: 
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(columns)
         for row in rows:
-            writer.writerow(["" if row.get(c) is None else _jsonable(row.get(c)) for c in columns])
+            writer.writerow([_csv_cell(row.get(c)) for c in columns])
         return buf.getvalue().rstrip("\n")
     cells = [[_cell(row.get(c)) for c in columns] for row in rows]
     if fmt == "markdown":
@@ -73,6 +73,15 @@ def render_rows(rows: Sequence[Mapping[str, Any]], fmt: str = "table", columns: 
         return "  ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()
     out = [line(columns), line(["-" * w for w in widths])] + [line(r) for r in cells]
     return "\n".join(out)
+
+
+def _csv_cell(value: Any) -> Any:
+    """A CSV cell: empty for missing; a list (warnings) as its items joined by '; ', not a Python repr."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return "; ".join(str(_jsonable(v)) for v in value)
+    return _jsonable(value)
 
 
 def render_record(record: Mapping[str, Any], fmt: str = "table") -> str:
