@@ -249,3 +249,14 @@ def test_hour_billed_services_are_described_by_their_hourly_price(served):
     rft = [a for a in key_assumptions(served) if "o4-mini-rft" in a]
     assert len(rft) == 2 and all("$100.00 per training hour" in a and "training_hours" in a for a in rft)
     assert not any("rft" in a and "per million training tokens" in a for a in key_assumptions(served))
+
+
+def test_dataset_chart_of_a_scaled_dataset_adds_up_to_its_examples():
+    """--examples 50k: the title says 50 thousand examples, so the bars add up to 50,000 (227 counted × 220.3),
+    not to the 227 counted."""
+    from estimator.examples import example_dataset
+    from estimator.present.report.dataset_chart import token_histogram
+
+    c = compare(dataset=[str(example_dataset())], model="llama-3.1-8b", examples="50k", uncertainty=False)
+    fig = token_histogram(c.profile)
+    assert sum(fig.data[0].y) == pytest.approx(50_000, rel=1e-9)

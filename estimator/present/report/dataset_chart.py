@@ -54,8 +54,10 @@ def token_histogram(profile: Any) -> go.Figure | None:
         if finite(v) and v > 0]
     buckets = _buckets_to(max([v for _, v, _ in limits], default=0), buckets)
     cats = [f"{b.get('lo', 0):,}–{b.get('hi', 0):,}" for b in buckets]
-    fig = go.Figure(go.Bar(x=cats, y=[b["count"] for b in buckets], marker_color="#2e86c1", name="examples",
-                           hovertemplate="%{x} tokens: %{y:,} examples<extra></extra>"))
+    # a profile standing for a larger job (--examples, or a sample) draws its counted histogram at that size
+    scale = float((data.get("sample") or {}).get("factor") or 1.0)
+    fig = go.Figure(go.Bar(x=cats, y=[b["count"] * scale for b in buckets], marker_color="#2e86c1", name="examples",
+                           hovertemplate="%{x} tokens: %{y:,.0f} examples<extra></extra>"))
     for k, (name, value, color) in enumerate(limits):
         pos = _position(value, buckets)
         if pos is None:
@@ -68,6 +70,9 @@ def token_histogram(profile: Any) -> go.Figure | None:
     fig.update_yaxes(title="examples")
     stats = (f"{count_text(data.get('examples') or 0)} examples, median {length.get('median'):,.0f} tokens, "
              f"longest {length.get('max'):,} tokens") if length.get("median") is not None else ""
+    if scale != 1.0:
+        counted = sum(b["count"] for b in buckets)
+        stats += f"; bars: the {counted:,} counted examples × {scale:,.4g}"
     over = data.get("over_limit_examples")
     if over:
         stats += f"; {over:,} over the per-example limit"
