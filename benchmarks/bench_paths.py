@@ -90,7 +90,8 @@ def main() -> None:
     sizes = [100_000] + ([1_000_000] if args.big else [])
     for n in sizes:
         spec = grid_file(folder, n)
-        t, mb = run([str(BIN), "compare", str(spec), "--format", "csv"], 1 if n > 100_000 else max(1, args.runs // 2))
+        t, mb = run([str(BIN), "compare", str(spec), "--format", "csv", "--max-rows", str(2 * n)],
+                    1 if n > 100_000 else max(1, args.runs // 2))
         b = pandas_baseline(n, folder)
         rows.append((f"grid of {n:,} rows to CSV", t, mb, 2.0 if n == 100_000 else 15.0, t / b))
         rows.append((f"  pandas to_csv of {n:,} × 25 (baseline)", b, None, None, 1.0))
