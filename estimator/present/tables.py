@@ -54,7 +54,7 @@ def serving_rows(frame, months: float) -> list[dict[str, str]]:
         name = str(r.get("name"))
         epochs = r.get("epochs")
         rows.append({
-            "scenario": name if len(name) <= 40 else name[:39] + "…",
+            "scenario": name if len(name) <= 48 else name[:47] + "…",
             "epochs": "" if epochs is None or epochs != epochs else f"{epochs:g}",
             "training": _num(r.get("cost_usd"), usd),
             f"serving {months:g} mo": _num(r.get("serving_usd"), usd),
@@ -116,6 +116,6 @@ def headline_lines(headline: dict[str, Any]) -> list[str]:
                    and not r["fine_tuning"].startswith("Hosted: ")]
         if optimal:
             r = max(optimal, key=lambda x: x["cost_ratio"])
-            out.append(f"{r['scratch']} vs {r['fine_tuning']}: {ratio_words(r['cost_ratio'])} the cost (the same "
-                       "architecture on its compute-optimal token count, fewer tokens than the released model saw)")
+            out.append(f"{r['scratch']} vs {r['fine_tuning']}: {ratio_words(r['cost_ratio'])} the cost (on fewer "
+                       "tokens than the released model saw)")
     return out
