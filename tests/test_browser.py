@@ -204,8 +204,9 @@ def test_layout_fits_the_window_and_keeps_key_columns_in_view(main_job_report, t
             assert d["svg"] >= 1 and d["width"] <= width, (width, d)
         # the time-vs-cost labels: one per scenario with a time, none overlapping another, all inside the chart
         labels = m["labels"]
-        # the main job's routes with a time: pretraining at compute-optimal tokens, full, LoRA, QLoRA
-        assert len(labels) == 4, [x["text"] for x in labels]
+        # the main job's routes with a time: pretraining at compute-optimal and at the published 15T tokens, full,
+        # LoRA, QLoRA
+        assert len(labels) == 5, [x["text"] for x in labels]
         for i, a in enumerate(labels):
             assert m["chartBox"][0] <= a["box"][0] and a["box"][2] <= m["chartBox"][2] + 0.5, (width, a)
             for b in labels[i + 1:]:

@@ -125,3 +125,47 @@ def test_unknown_table_suggests(tmp_path):
     f.write_text("hardwares: []\n")
     with pytest.raises(CatalogError, match="did you mean hardware"):
         load_catalog([f])
+
+
+# Published pre-training token counts (issue 11: scratch is compared "at compute-optimal or published token counts").
+@pytest.mark.parametrize("model, tokens", [
+    ("llama-1-7b", 1.0e12), ("llama-1-65b", 1.4e12),  # Touvron et al. 2023a Table 2
+    ("llama-2-70b", 2.0e12),  # Touvron et al. 2023b Table 1
+    ("llama-3.1-8b", 15e12),  # Llama 3.1 model card: '15T+'
+    ("llama-3.1-405b", 15.6e12),  # Dubey et al. 2024 sec. 3: '405B parameters on 15.6T tokens'
+    ("gemma-2-27b", 13e12), ("gemma-2-2b", 2e12),  # Gemma 2 model card / report sec. 3.1
+    ("pythia-1b", 299_892_736_000),  # EleutherAI/pythia README: 'Each model saw 299,892,736,000'
+    ("gpt-3-175b", 300e9),  # Brown et al. 2020 Table 2.1 caption
+    ("deepseek-v3", 14.8e12),  # DeepSeek-V3 report abstract
+])
+def test_published_pretrain_tokens(cat, model, tokens):
+    m = cat.model(model)
+    assert m.pretrain_tokens == tokens and m.pretrain_tokens_source
+
+
+def test_unpublished_pretrain_tokens_are_left_empty(cat):
+    """Mistral AI has not published the token counts: no figure is guessed, and the notes say so."""
+    for model in ("mistral-7b", "mixtral-8x7b"):
+        m = cat.model(model)
+        assert m.pretrain_tokens is None and "not published the pre-training token count" in m.notes
+
+
+def test_every_published_token_count_names_a_primary_source(cat):
+    for m in cat.models.values():
+        if m.pretrain_tokens is not None:
+            assert any(k in m.pretrain_tokens_source for k in ("arXiv:", "https://")), m.id
+            assert "'" in m.pretrain_tokens_source, m.id  # the phrase that states it, quoted
+
+
+@pytest.mark.parametrize("fields, message", [
+    ("pretrain_tokens: 2.0e12", "'pretrain_tokens' needs 'pretrain_tokens_source'"),
+    ('pretrain_tokens: 2.0e12, pretrain_tokens_source: "  "', "'pretrain_tokens' needs 'pretrain_tokens_source'"),
+    ('pretrain_tokens_source: "our report"', "'pretrain_tokens_source' is given without 'pretrain_tokens'"),
+    ('pretrain_tokens: 0, pretrain_tokens_source: "our report"', "pretrain_tokens"),
+])
+def test_pretrain_tokens_need_a_source(tmp_path, fields, message):
+    f = tmp_path / "mine.yaml"
+    f.write_text("models:\n  - {id: our-3b, name: Our 3B, params: 3.0e9, layers: 26, hidden: 3072, heads: 24, "
+                 f"vocab: 32000, context: 4096, {fields}, source: \"internal config\", as_of: 2026-10}}\n")
+    problems = "\n".join(validate_file(f))
+    assert message in problems and "our-3b" in problems

@@ -16,16 +16,17 @@ from estimator.planning.grid import evaluate_grid
 def test_default_routes_for_a_model():
     c = compare(model="llama-3.1-8b", tokens="20M")
     frame = c.to_frame()
-    # the scratch run on 20M tokens is left out (far below compute-optimal); hosted services follow the GPU routes
-    assert list(frame["method"])[:5] == ["pretrain", "full", "lora", "qlora", "api"]
-    assert set(frame["method"][4:]) == {"api"} and len(frame) >= 9
+    # the scratch run on 20M tokens is left out (far below compute-optimal); the compute-optimal and as-published
+    # (15T tokens, catalog pretrain_tokens) scratch routes come first; hosted services follow the GPU routes
+    assert list(frame["method"])[:6] == ["pretrain", "pretrain", "full", "lora", "qlora", "api"]
+    assert set(frame["method"][5:]) == {"api"} and len(frame) >= 10
     assert frame.loc[0, "train_tokens"] == pytest.approx(20 * load_catalog().model("llama-3.1-8b").params)
     assert frame.loc[0, "wall_clock_days"] <= 30  # deadline for pretraining routes
     assert {"cost_usd", "gpu_hours", "wall_clock_days", "memory_per_gpu_gb"} <= set(frame.columns)
     head = c.headline()
     assert head["cheapest"]["name"] in {"LoRA", "QLoRA", "Full fine-tuning"}
     scratch_vs_lora = next(r for r in head["ratios"] if r["fine_tuning"] == "LoRA" and "optimal" in r["scratch"])
-    assert scratch_vs_lora["cost_ratio"] == pytest.approx(frame.loc[0, "cost_usd"] / frame.loc[2, "cost_usd"])
+    assert scratch_vs_lora["cost_ratio"] == pytest.approx(frame.loc[0, "cost_usd"] / frame.loc[3, "cost_usd"])
 
 
 def test_grid_matches_scalar_estimates():
@@ -215,3 +216,82 @@ def test_unpriced_serving_cells_are_explained_in_the_notes():
     assert any("(plan)" in n and "no architecture" in n for n in said)
     unpriced = [s.name for s, row in zip(c.scenarios, c.serving) if not math.isfinite(row["serving_usd"])]
     assert all(any(name in n for n in said) for name in unpriced)
+
+
+# Issue 11: pretraining from scratch is compared "at compute-optimal or published token counts". llama-3.1-8b was
+# pre-trained on 15T tokens (Llama 3.1 model card: '15T+'), ~93× the compute-optimal 20 × 8.03B = 161B.
+PUBLISHED_8B = "Pretrain from scratch (as published: 15T tokens)"
+
+
+@pytest.fixture(scope="module")
+def published():
+    return compare(model="llama-3.1-8b", tokens="20M", uncertainty=False, requests_per_day=0)
+
+
+def test_as_published_route_trains_on_the_catalog_token_count(published):
+    frame = published.to_frame().set_index("name")
+    row = frame.loc[PUBLISHED_8B]
+    assert row["method"] == "pretrain" and row["train_tokens"] == 15e12
+    # 6 N D = 6 × 8,030,261,248 × 15e12 = 7.2272e23 FLOPs (Kaplan et al. 2020 / Hoffmann et al. 2022)
+    assert row["train_flops"] == pytest.approx(6 * 8_030_261_248 * 15e12, rel=1e-9)
+    assert row["train_flops"] == pytest.approx(7.2272351232e23, rel=1e-9)
+    # the compute-optimal route is kept: 20 tokens per parameter = 160.6B tokens
+    assert frame.loc["Pretrain from scratch (compute-optimal)", "train_tokens"] == pytest.approx(20 * 8_030_261_248)
+
+
+def test_as_published_route_costs_what_estimate_prices_at_that_count(published):
+    """Same deadline and GPU treatment as the compute-optimal route: estimate(method='pretrain', tokens=15T,
+    deadline='30d') on the default GPU gives the same cost, GPU count and days."""
+    row = published.to_frame().set_index("name").loc[PUBLISHED_8B]
+    e = estimator.estimate(method="pretrain", model="llama-3.1-8b", tokens=15e12, gpu="h100-sxm", deadline="30d",
+                           uncertainty=False)
+    assert row["cost_usd"] == pytest.approx(e.cost_usd, rel=1e-9)
+    assert row["gpus"] == e.values["gpus"] and row["wall_clock_days"] <= 30
+    assert row["gpus"] % 8 == 0  # whole 8-GPU servers beyond one
+    # ~$2.3M: a hundred times the compute-optimal route (15T / 160.6B = 93.4× the tokens)
+    optimal = published.to_frame().set_index("name").loc["Pretrain from scratch (compute-optimal)", "cost_usd"]
+    assert 50 < row["cost_usd"] / optimal < 150
+
+
+def test_as_published_route_note_cites_its_source(published):
+    note = next(n for n in published.notes if n.startswith(PUBLISHED_8B + ":"))
+    assert "llama-models/blob/main/models/llama3_1/MODEL_CARD.md" in note and "'15T+'" in note
+    assert "what rebuilding the released model costs" in note
+
+
+def test_headline_compares_fine_tuning_with_the_as_published_route(published):
+    from estimator.present.report.facts import summary
+    from estimator.present.tables import headline_lines
+
+    lines = headline_lines(published.headline())
+    ratios = [x for x in lines if " vs " in x]
+    assert all(x.startswith(PUBLISHED_8B) for x in ratios[:3])
+    assert ratios[0].startswith(PUBLISHED_8B + " vs Full fine-tuning")
+    # the compute-optimal route once, against the cheapest own-GPU route, saying what it is
+    assert ratios[-1].startswith("Pretrain from scratch (compute-optimal) vs ") and "fewer tokens" in ratios[-1]
+    s = summary(published)
+    assert {r["scratch"] for r in s.ratios} == {PUBLISHED_8B}
+    assert any(a.startswith(f"“{PUBLISHED_8B}” uses the 15 trillion tokens") and "rebuilding" in a for a in s.assumptions)
+
+
+def test_ratio_words_round_ratios_over_a_million():
+    from estimator.present.tables import ratio_words
+
+    assert ratio_words(1_211_032.8) == "1.21 million×"
+    assert ratio_words(11_364.2) == "11,364×" and ratio_words(2.5) == "2.5×"
+
+
+def test_no_as_published_route_without_a_published_count():
+    """mistral-7b: Mistral AI has not published its token count: compute-optimal only, as before."""
+    c = compare(model="mistral-7b", tokens="20M", uncertainty=False, requests_per_day=0)
+    names = [s.name for s in c.scenarios]
+    assert "Pretrain from scratch (compute-optimal)" in names and not any("as published" in n for n in names)
+
+
+def test_as_published_count_under_half_compute_optimal_is_said_not_dropped_silently():
+    """GPT-3 175B: 300B tokens (Brown et al. 2020) = 0.086× the compute-optimal 20 × 175B = 3.5T; compare leaves out
+    scratch runs under half the compute-optimal count, so the route is not shown and the note says how to price it."""
+    c = compare(model="gpt-3-175b", tokens="20M", uncertainty=False, requests_per_day=0)
+    assert not any("as published" in s.name for s in c.scenarios)
+    note = next(n for n in c.notes if n.startswith("Pretrain from scratch (as published: 300B tokens): not shown"))
+    assert "0.086×" in note and "--tokens 300B" in note

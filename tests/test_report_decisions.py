@@ -175,10 +175,10 @@ def test_serving_curves_at_the_comparisons_traffic_equal_compares_serving_rows(s
         if math.isfinite(row["serving_usd"]):
             assert by_route[s.name] * months == pytest.approx(row["serving_usd"], rel=1e-9), s.name
             priced += 1
-    # the four own-GPU routes (one serving setup) and seven priced services: together LoRA, fireworks, OpenAI,
-    # OpenAI RFT, Vertex, Mistral (per token) and Azure RFT (per token + hosting hours); together full and
-    # Bedrock have no serving price in the catalog
-    assert priced == 11 and len(at) == 8
+    # the five own-GPU routes (two scratch, three fine-tuning; one serving setup) and seven priced services:
+    # together LoRA, fireworks, OpenAI, OpenAI RFT, Vertex, Mistral (per token) and Azure RFT (per token + hosting
+    # hours); together full and Bedrock have no serving price in the catalog
+    assert priced == 12 and len(at) == 8
     assert any("no serving price" in n for n in c.notes)
 
 

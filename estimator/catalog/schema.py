@@ -27,6 +27,8 @@ class ModelSpec(_Entry):
     family: str | None = None
     params: float | None = Field(None, gt=0, le=1e15)
     active_params: float | None = Field(None, gt=0, le=1e15)
+    pretrain_tokens: float | None = Field(None, gt=0, le=1e16)  # published pre-training token count
+    pretrain_tokens_source: str | None = None  # where it is published: paper section/table or model card, the phrase
     layers: int | None = Field(None, gt=0)
     hidden: int | None = Field(None, gt=0)
     heads: int | None = Field(None, gt=0)
@@ -55,6 +57,11 @@ class ModelSpec(_Entry):
                 raise ValueError("an api_only model supports methods [api] only")
         elif self.params is None:
             raise ValueError("'params' is required for a model that is not api_only")
+        if self.pretrain_tokens is not None and not (self.pretrain_tokens_source or "").strip():
+            raise ValueError("'pretrain_tokens' needs 'pretrain_tokens_source' (the paper section/table or model card "
+                             "URL and the phrase that states the count)")
+        if self.pretrain_tokens_source is not None and self.pretrain_tokens is None:
+            raise ValueError("'pretrain_tokens_source' is given without 'pretrain_tokens'")
         if self.active_params and self.params and self.active_params > self.params:
             raise ValueError("'active_params' cannot exceed 'params'")
         if self.hidden and self.heads and not self.head_dim and self.hidden % self.heads:

@@ -15,14 +15,16 @@ DEFAULT_MODEL = "llama-3.1-8b"
 
 DEFAULT_API_MODEL = "gpt-4o-mini"
 PRETRAIN_DEADLINE = "30d"
+PUBLISHED_ROUTE = "as published"  # in the name of the route at the model's published pre-training token count
 HOSTED_PROVIDERS = ("openai", "google-vertex", "aws-bedrock", "together", "fireworks", "mistral", "azure")
 
 
 def default_scenarios(model: str | None, tokens: Any, dataset: Any, gpu: str | None, provider: str | None,
                       cat: Catalog, overrides: dict[str, Any] | None = None, *, epochs: Any = None,
                       tier: str = "on_demand", gpus: int | None = None) -> tuple[list[dict[str, Any]], list[str]]:
-    """Scratch (compute-optimal and at the data's tokens), full, LoRA, QLoRA, hosted services. Fine-tuning and
-    hosted routes share one epoch count (default 3); pretraining takes none."""
+    """Scratch (compute-optimal, as published when the catalog has the model's published pre-training token count,
+    and at the data's tokens), full, LoRA, QLoRA, hosted services. Fine-tuning and hosted routes share one epoch
+    count (default 3); pretraining takes none."""
     spec = cat.model(model or DEFAULT_MODEL)
     data = {"tokens": tokens} if tokens is not None else {"dataset": dataset}
     notes = []
@@ -45,6 +47,7 @@ def default_scenarios(model: str | None, tokens: Any, dataset: Any, gpu: str | N
     out = [
         {"name": "Pretrain from scratch (compute-optimal)", "method": "pretrain", "tokens": optimal,
          "deadline": PRETRAIN_DEADLINE, **common},
+        *published_route(spec, common, notes, optimal),
         {"name": "Pretrain from scratch (dataset tokens)", "method": "pretrain", "deadline": PRETRAIN_DEADLINE,
          "epochs": 1, **data, **common},
         {"name": "Full fine-tuning", "method": "full", **data, **common, **tune},
@@ -63,6 +66,29 @@ def default_scenarios(model: str | None, tokens: Any, dataset: Any, gpu: str | N
                      "(a different model where the provider does not offer this one) and its hour-billed services; "
                      "preference (DPO) services are left out: they train on preference pairs, not this dataset")
     return out, notes + hourly_notes(hosted, cat, overrides)
+
+
+def published_route(spec, common: dict[str, Any], notes: list[str], optimal: float) -> list[dict[str, Any]]:
+    """Pretraining at the token count the model was published with (catalog `pretrain_tokens`), sized for the same
+    deadline as the compute-optimal route: what rebuilding the released model costs. None when it is not published,
+    or when compare would leave it out as under half the compute-optimal count (the note says so)."""
+    if not spec.pretrain_tokens:
+        return []
+    from estimator.units import count
+
+    tokens = float(spec.pretrain_tokens)
+    name = f"Pretrain from scratch ({PUBLISHED_ROUTE}: {count(tokens, space='')} tokens)"
+    source = f"the {count(tokens, space='')} tokens {spec.id} was pre-trained on, as published: {spec.pretrain_tokens_source}"
+    if tokens < 0.5 * optimal:  # compare drops scratch runs below half the compute-optimal count (comparison.py)
+        notes.append(f"{name}: not shown: {source}; that is {tokens / optimal:.2g}× the compute-optimal count for "
+                     f"{count(spec.params, space='')} parameters, and compare leaves out pretraining runs under half of it "
+                     f"(`estimator estimate --method pretrain --model {spec.id} --tokens {count(tokens, space='')}` "
+                     "prices it)")
+        return []
+    notes.append(f"{name}: {source}. The headline compares fine-tuning with this route: it is what rebuilding the "
+                 "released model costs; the compute-optimal route trains the same architecture on fewer tokens than the "
+                 "released model saw, for less")
+    return [{"name": name, "method": "pretrain", "tokens": tokens, "deadline": PRETRAIN_DEADLINE, **common}]
 
 
 def hosted_routes(model_id: str, cat: Catalog) -> list[str]:

@@ -35,7 +35,7 @@ def human_rows(frame) -> list[dict[str, str]]:
         name = str(r.get("name"))
         error = isinstance(r.get("error"), str)  # a row that could not be estimated is not "does not fit"
         rows.append({
-            "scenario": name if len(name) <= 48 else name[:47] + "…",
+            "scenario": name if len(name) <= 50 else name[:49] + "…",
             "hardware": hw,
             "time": "no estimate" if error else "does not fit" if r.get("fits") is False else
             days_text(r.get("wall_clock_days")),
@@ -54,7 +54,7 @@ def serving_rows(frame, months: float) -> list[dict[str, str]]:
         name = str(r.get("name"))
         epochs = r.get("epochs")
         rows.append({
-            "scenario": name if len(name) <= 40 else name[:39] + "…",
+            "scenario": name if len(name) <= 48 else name[:47] + "…",
             "epochs": "" if epochs is None or epochs != epochs else f"{epochs:g}",
             "training": _num(r.get("cost_usd"), usd),
             f"serving {months:g} mo": _num(r.get("serving_usd"), usd),
@@ -75,6 +75,13 @@ def error_lines(frame, limit: int = 3) -> list[str]:
     return out
 
 
+def ratio_words(x: float) -> str:
+    """3306.6 -> '3,307×', 1211033 -> '1.21 million×' (no false precision), 2.5 -> '2.5×', 0.41 -> '0.41×'."""
+    if x >= 1e6:
+        return f"{x / 1e6:,.3g} million×"
+    return f"{x:,.0f}×" if x >= 10 else f"{x:.2g}×"
+
+
 def headline_lines(headline: dict[str, Any]) -> list[str]:
     out = []
     if "cheapest" in headline:
@@ -88,16 +95,27 @@ def headline_lines(headline: dict[str, Any]) -> list[str]:
         t = headline["lowest_tco"]
         out.append(f"lowest total over {t['months']:g} months (training + serving): {t['name']} at {usd(t['tco_usd'])} "
                    f"({usd(t['cost_usd'])} + {usd(t['serving_usd'])})")
+    scratch = "".join(x["scratch"] for x in headline.get("ratios", []))
+    # one scratch route heads the ratios: the one at the published token count (what rebuilding the released model
+    # costs) when the comparison has it, else the compute-optimal one, else each
+    marker = next((m for m in ("as published", "compute-optimal") if m in scratch), None)
     for r in headline.get("ratios", []):
-        if "compute-optimal" not in r["scratch"] and "compute-optimal" in "".join(x["scratch"] for x in headline["ratios"]):
+        if marker and marker not in r["scratch"]:
             continue
         if r["fine_tuning"].startswith("Hosted: "):  # one line per own-GPU route; hosted ratios are in the table
             continue
         parts = []
         if r.get("cost_ratio"):
-            parts.append(f"{r['cost_ratio']:,.0f}× the cost" if r["cost_ratio"] >= 10 else f"{r['cost_ratio']:.2g}× the cost")
+            parts.append(f"{ratio_words(r['cost_ratio'])} the cost")
         if r.get("days_ratio"):
-            parts.append(f"{r['days_ratio']:,.0f}× the time" if r["days_ratio"] >= 10 else f"{r['days_ratio']:.2g}× the time")
+            parts.append(f"{ratio_words(r['days_ratio'])} the time")
         if parts:
             out.append(f"{r['scratch']} vs {r['fine_tuning']}: {', '.join(parts)}")
+    if marker == "as published":  # compute-optimal too, against the cheapest own-GPU route (its largest ratio) only
+        optimal = [r for r in headline["ratios"] if "compute-optimal" in r["scratch"] and r.get("cost_ratio")
+                   and not r["fine_tuning"].startswith("Hosted: ")]
+        if optimal:
+            r = max(optimal, key=lambda x: x["cost_ratio"])
+            out.append(f"{r['scratch']} vs {r['fine_tuning']}: {ratio_words(r['cost_ratio'])} the cost (on fewer "
+                       "tokens than the released model saw)")
     return out

@@ -14,6 +14,7 @@ import numpy as np
 
 from estimator.units import usd
 
+PUBLISHED = "as published"  # in the name of compare's route at the model's published pre-training token count
 METHOD_NAMES = {"pretrain": "pretraining", "full": "full fine-tuning", "lora": "LoRA", "qlora": "QLoRA"}
 
 
@@ -28,10 +29,12 @@ def scalar(value: Any) -> float | None:
 
 
 def ratio_text(x: float | None) -> str:
-    """3306.6 -> '3,307×', 2.5 -> '2.5×', 0.41 -> '0.41×'."""
+    """3306.6 -> '3,307×', 1211033 -> '1.21 million×', 2.5 -> '2.5×', 0.41 -> '0.41×' (as the CLI's headline)."""
+    from estimator.present.tables import ratio_words
+
     if x is None or not isinstance(x, (int, float)) or not math.isfinite(x):
         return "n/a"
-    return f"{x:,.0f}×" if x >= 10 else f"{x:.2g}×"
+    return ratio_words(x)
 
 
 def count_text(x: float | None) -> str:
@@ -103,7 +106,8 @@ def summary(comparison) -> Summary:
     by_name = dict(zip(names(comparison), comparison.estimates))
     ratios = head.get("ratios", [])
     viable_scratch = {n for n, e in by_name.items() if e.method == "pretrain" and is_viable(e)}
-    shown = [r for r in ratios if r["scratch"] in viable_scratch] or ratios
+    published = {n for n in viable_scratch if PUBLISHED in n}  # what rebuilding the released model costs: the headline
+    shown = [r for r in ratios if r["scratch"] in (published or viable_scratch)] or ratios
     for r in shown:
         s, t = by_name.get(r["scratch"]), by_name.get(r["fine_tuning"])
         r["scratch_cost_usd"] = s.cost_usd if s else None
@@ -167,6 +171,11 @@ def mfu_routes(found: list[tuple[float, str, str]]) -> str:
     return "; ".join(f"{v:.0%} for {', '.join(r)}" for v, r in routes.items())
 
 
+def published_route(comparison, estimate) -> str | None:
+    """The name of `estimate`'s scenario when it is compare's route at the published pre-training token count."""
+    return next((n for n, e in zip(names(comparison), comparison.estimates) if e is estimate and PUBLISHED in n), None)
+
+
 def key_assumptions(comparison) -> list[str]:
     """One sentence per main assumption (price, utilisation, data, hosted API), read from the traces."""
     out: list[str] = []
@@ -211,8 +220,13 @@ def key_assumptions(comparison) -> list[str]:
                 per, times = scalar(e.values.get("tokens_per_param_optimal")), scalar(e.values.get("tokens_vs_optimal"))
                 share = "" if per is None or times is None else (f"the compute-optimal {per:g} per parameter" if abs(times - 1) < 0.01 else
                          f"{times:.3g}× the compute-optimal {per:g} per parameter")
-                add(f"Pretraining from scratch uses {count_text(e.values['train_tokens'])} tokens"
-                    + (f", {share} (Hoffmann et al. 2022)." if share else "."))
+                route = published_route(comparison, e)
+                add((f"“{route}” uses the {count_text(e.values['train_tokens'])} tokens {e.model_id} was pre-trained on, "
+                     f"as its publisher states (source in the notes)" if route else
+                     f"Pretraining from scratch uses {count_text(e.values['train_tokens'])} tokens")
+                    + (f", {share} (Hoffmann et al. 2022)." if share else ".")
+                    + (" The headline compares fine-tuning with this route: it is what rebuilding the released model "
+                       "costs." if route else ""))
         elif e.method == "api":
             add(f"Hosted API bills {count_text(tokens)} tokens per pass × {epochs:g} passes (epochs).")
         else:
