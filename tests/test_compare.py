@@ -295,3 +295,14 @@ def test_as_published_count_under_half_compute_optimal_is_said_not_dropped_silen
     assert not any("as published" in s.name for s in c.scenarios)
     note = next(n for n in c.notes if n.startswith("Pretrain from scratch (as published: 300B tokens): not shown"))
     assert "0.086×" in note and "--tokens 300B" in note
+
+
+def test_set_epochs_never_multiplies_the_pretraining_routes():
+    """Issue 11: fine-tuning routes share one epoch count; pretraining routes never take it, not even via --set."""
+    plain = compare(model="llama-3.1-8b", tokens="20M", uncertainty=False)
+    more = compare(model="llama-3.1-8b", tokens="20M", uncertainty=False, overrides={"epochs": 5})
+    for a, b in zip(plain.estimates, more.estimates):
+        if a.method == "pretrain":
+            assert b.values["train_tokens"] == a.values["train_tokens"]
+        elif a.method == "lora":
+            assert b.values["train_tokens"] == pytest.approx(a.values["train_tokens"] * 5 / 3)

@@ -191,7 +191,10 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
             raise ConfigurationError("give a dataset or --tokens (or run with no arguments for the bundled example)")
         items_, notes = default_scenarios(model, tokens, dataset, gpu, provider, cat, overrides, epochs=epochs,
                                           tier=tier, gpus=gpus)
-        built = [(s | dict(overrides or {}), "default scenarios") for s in items_]
+        # one epoch count for fine-tuning and hosted routes; pretraining routes never take it (their tokens are the
+        # compute-optimal or published count, one pass), not even through --set epochs=N
+        built = [(s | {k: v for k, v in (overrides or {}).items() if not (k == "epochs" and s["method"] == "pretrain")},
+                  "default scenarios") for s in items_]
     planned = None
     if budget is not None:  # the plan's scenario is one more route, resolved like the others
         from estimator.planning.budget import plan as make_plan
