@@ -72,7 +72,7 @@ def expand_url(text: str, wanted) -> list[tuple[str, int]]:
     try:
         if any(ch in text for ch in "*?["):
             found = fs.glob(text, detail=True)
-            out = [(fs.unstrip_protocol(p), int(info.get("size") or 0)) for p, info in sorted(found.items())
+            out = [(_url(text, p), int(info.get("size") or 0)) for p, info in sorted(found.items())
                    if info.get("type") != "directory"]
             if not out:
                 raise DatasetError(f"{text}: no object matches this pattern")
@@ -84,7 +84,7 @@ def expand_url(text: str, wanted) -> list[tuple[str, int]]:
         if info.get("type") != "directory":
             return [(text, int(info.get("size") or 0))]
         found = fs.find(text, detail=True)
-        out = [(fs.unstrip_protocol(p), int(i.get("size") or 0)) for p, i in sorted(found.items())
+        out = [(_url(text, p), int(i.get("size") or 0)) for p, i in sorted(found.items())
                if wanted(p.rsplit("/", 1)[-1])]
         if not out:
             raise DatasetError(f"{text}: prefix holds no dataset files")
@@ -93,6 +93,13 @@ def expand_url(text: str, wanted) -> list[tuple[str, int]]:
         raise
     except (OSError, PermissionError, ValueError) as exc:
         raise DatasetError(f"{text}: cannot list ({_first_line(exc)})") from None
+
+
+def _url(given: str, found: str) -> str:
+    """``found`` (a path a listing returned) as a URL in the scheme the user gave: az://, not adlfs's abfs://."""
+    if "://" in found:  # http(s) listings return whole URLs
+        return found
+    return f"{protocol(given)}://{found.lstrip('/')}"
 
 
 def _first_line(exc: BaseException) -> str:
