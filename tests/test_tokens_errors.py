@@ -98,9 +98,9 @@ def test_cookbook_format_checks(tmp_path):
 
 def test_huge_single_line_is_skipped_with_flat_memory(tmp_path, monkeypatch):
     """A line over MAX_LINE_BYTES is never held whole: memory stays near the cap, a finding names the line."""
-    import estimator.tokens.readers as readers
+    import estimator.tokens.json_lines as json_lines
 
-    monkeypatch.setattr(readers, "MAX_LINE_BYTES", 1 << 20)
+    monkeypatch.setattr(json_lines, "MAX_LINE_BYTES", 1 << 20)
     path = tmp_path / "huge.jsonl"
     with open(path, "w") as f:
         f.write(GOOD + "\n")
