@@ -192,6 +192,23 @@ def test_scheduler_and_two_workers_equal_local_count(corpus, local, dask_cluster
         assert len(client.scheduler_info()["workers"]) == 2
 
 
+def test_shards_are_sized_for_the_clusters_threads_not_this_machines_cores(corpus, local, dask_cluster, small_shards,
+                                                                         monkeypatch):
+    """Without --workers, a running cluster's 2 worker threads size the tasks (about total / (8 x 2)), even
+    where this machine has 64 cores; the count is unchanged."""
+    import estimator.tokens.count as count_mod
+
+    sizes = []
+    plan = count_mod.plan_shards
+    monkeypatch.setattr(count_mod, "available_cores", lambda: 64)
+    monkeypatch.setattr(count_mod, "MIN_SHARD_BYTES", 1000)
+    monkeypatch.setattr(count_mod, "SHARD_BYTES", 10**9)
+    monkeypatch.setattr(count_mod, "plan_shards", lambda files, fmt, size: sizes.append(size) or plan(files, fmt, size))
+    assert comparable(count_tokens(corpus, scheduler=dask_cluster)) == local
+    total = sum(f.stat().st_size for f in corpus.iterdir())
+    assert sizes == [-(-total // 16)]
+
+
 def test_s3_count_equals_local_count(local, s3_env, small_shards):
     assert comparable(count_tokens("s3://corpus/data/", workers=2)) == local
     assert comparable(count_tokens("s3://corpus/data/*", workers=1)) == local

@@ -47,7 +47,11 @@ def _task(shard: Shard, job: Job, topic: str) -> tuple[int, DatasetProfile, int]
 
 
 class ClusterRunner:
-    """Runs shards on ``scheduler``: 'local' (a LocalCluster of ``workers`` one-thread processes) or an address."""
+    """Runs shards on ``scheduler``: 'local' (a LocalCluster of ``workers`` one-thread processes) or an address.
+
+    Connects on first use and stays connected until ``close()``, so sizing the shards (``slots``) and
+    running them share one connection.
+    """
 
     def __init__(self, scheduler: str, workers: int):
         try:
@@ -55,24 +59,33 @@ class ClusterRunner:
         except ImportError:
             raise EstimatorError("--scheduler needs dask.distributed (pip install 'estimator[dask]')") from None
         self.scheduler, self.workers = scheduler, workers
+        self._client = self._cluster = None
 
-    def _client(self):
+    def _connect(self):
+        if self._client is not None:
+            return self._client
         from distributed import Client, LocalCluster
 
         if self.scheduler == "local":
-            cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=50)
-            return Client(cluster), cluster
+            self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                         dashboard_address=None, silence_logs=50)
+            self._client = Client(self._cluster)
+            return self._client
         try:
-            return Client(self.scheduler, timeout=f"{CONNECT_SECONDS}s"), None
+            self._client = Client(self.scheduler, timeout=f"{CONNECT_SECONDS}s")
         except (OSError, TimeoutError) as exc:
             raise EstimatorError(f"cannot reach the Dask scheduler at {self.scheduler} ({exc})") from None
+        return self._client
+
+    def slots(self) -> int:
+        """Task slots on the cluster now (worker threads), at least 1: what the shards are sized for."""
+        return max(1, sum(self._connect().nthreads().values()))
 
     def run(self, shards: list[Shard], job: Job, bar: Any, on_result) -> None:
         """Submit one task per shard (in file order), hand each result to ``on_result`` as it finishes."""
         from distributed import as_completed
 
-        client, cluster = self._client()
+        client = self._connect()
         topic = f"{TOPIC}-{uuid.uuid4().hex[:8]}"
         futures = []
         try:
@@ -91,6 +104,10 @@ class ClusterRunner:
                 client.unsubscribe_topic(topic)
             except Exception:  # the client may already be closing
                 pass
-            client.close()
-            if cluster is not None:
-                cluster.close()
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+        self._client = self._cluster = None

@@ -76,19 +76,24 @@ def count_tokens(
     counter_for(spec)  # load the tokenizer now: fails early, and forked workers inherit it
     skipped: list = []
     files = expand_paths(paths, skipped)
-    workers = workers or available_cores()
-    runner = _runner(scheduler, workers)
-    if sample is not None or sample_bytes is not None:
-        from estimator.tokens.sampling import sample_count
+    runner = _runner(scheduler, workers or available_cores())
+    try:
+        # shards are sized for the cores that count them: a running cluster's worker threads, not this machine's
+        slots = workers or (runner.slots() if runner is not None else available_cores())
+        if sample is not None or sample_bytes is not None:
+            from estimator.tokens.sampling import sample_count
 
-        profile = sample_count(files, job, format_in, sample, sample_bytes, seed, workers, progress, runner)
-    else:
-        total = sum(f.size for f in files)
-        shard_bytes = min(SHARD_BYTES, max(MIN_SHARD_BYTES, math.ceil(total / (8 * workers))))
-        shards = plan_shards(files, format_in, shard_bytes)
-        reducer = OrderedReducer(shards, settings)
-        map_shards(shards, job, workers, progress, reducer.add, runner)
-        profile = reducer.result()
+            profile = sample_count(files, job, format_in, sample, sample_bytes, seed, slots, progress, runner)
+        else:
+            total = sum(f.size for f in files)
+            shard_bytes = min(SHARD_BYTES, max(MIN_SHARD_BYTES, math.ceil(total / (8 * slots))))
+            shards = plan_shards(files, format_in, shard_bytes)
+            reducer = OrderedReducer(shards, settings)
+            map_shards(shards, job, slots, progress, reducer.add, runner)
+            profile = reducer.result()
+    finally:
+        if runner is not None:
+            runner.close()
     for finding in skipped:
         profile.findings.add(finding)
     profile.tokenizer = {"source": resolved.tokenizer_source if spec.tokenizer_file == resolved.tokenizer_file else None,
