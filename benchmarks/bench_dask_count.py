@@ -1,12 +1,14 @@
 """Scaling of `count_tokens` on Dask workers against raw tiktoken on the same cores, on generated chat JSONL.
 
-    python benchmarks/bench_dask_count.py [--gb 2] [--dir /tmp/estimator-bench-dask] [--workers 1,2]
+    python benchmarks/bench_dask_count.py [--gb 2] [--dir /tmp/estimator-bench-dask] [--workers 1,2] [--no-pool]
 
 Generates (once, deterministically) --gb GB of chat JSONL (a 128 MiB block of benchmarks/bench_count.py's
 generator, repeated). Then, in one run:
 
   dask k     a LocalCluster of k one-thread worker processes (started before the clock), and
              count_tokens(path, scheduler=address): reads, parses, validates, counts, reduces.
+  pool k     the same count without Dask, count_tokens(path, workers=k): the repository's process pool on
+             the same cores, so the table separates what the machine allows from what Dask costs.
   raw k      tiktoken's Encoding.encode_ordinary_batch(texts, num_threads=k) over the role and
              content strings of the first --raw-mb MiB of the same file, already in memory (the
              tokenizer alone); throughput is stated per byte of the JSONL those strings came from.
@@ -64,6 +66,19 @@ print(json.dumps({{"seconds": wall, "tokens": p.total_tokens, "examples": p.exam
 client.close(); cluster.close()
 """
 
+POOL = """
+import json, resource, time
+from estimator.tokens import count_tokens
+from estimator.tokens.encodings import TokenizerSpec
+from estimator.tokens.shard import counter_for
+counter_for(TokenizerSpec())  # loaded before the clock, as in the Dask workers; forked workers inherit it
+t = time.perf_counter()
+p = count_tokens({path!r}, workers={k})
+wall = time.perf_counter() - t
+r, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({{"seconds": wall, "tokens": p.total_tokens, "cpu": r.ru_utime + r.ru_stime + c.ru_utime + c.ru_stime}}))
+"""
+
 RAW = """
 import json, time
 from estimator.tokens import get_encoding
@@ -115,6 +130,7 @@ def main() -> None:
     ap.add_argument("--dir", type=Path, default=Path("/tmp/estimator-bench-dask"))
     ap.add_argument("--workers", default="1,2", help="worker counts to measure (others are projected)")
     ap.add_argument("--raw-mb", type=int, default=256, help="MiB of the file whose texts raw tiktoken encodes")
+    ap.add_argument("--no-pool", action="store_true", help="skip the no-Dask process-pool reference runs")
     args = ap.parse_args()
     cores = available_cores()
     path = generate(args.dir, args.gb)
@@ -127,8 +143,14 @@ def main() -> None:
         if k > cores:
             print(f"skipping {k} workers: only {cores} cores")
             continue
-        measured[k] = {"dask": run(DASK, path=str(path), k=k),
-                       "raw": run(RAW, path=str(path), k=k, raw_bytes=args.raw_mb * 2**20)}
+        loads = [os.getloadavg()[0]]
+        measured[k] = {"dask": run(DASK, path=str(path), k=k)}
+        loads.append(os.getloadavg()[0])
+        if not args.no_pool:
+            measured[k]["pool"] = run(POOL, path=str(path), k=k)
+            loads.append(os.getloadavg()[0])
+        measured[k]["raw"] = run(RAW, path=str(path), k=k, raw_bytes=args.raw_mb * 2**20)
+        measured[k]["loads"] = loads
     base = measured[min(measured)]["dask"]["seconds"] * min(measured)
     raw1 = measured[min(measured)]["raw"]
     raw1_rate = raw1["bytes"] / raw1["seconds"]
@@ -165,7 +187,15 @@ def main() -> None:
               f"(workers {d['worker_cpu']:.0f} s, client {d['client_cpu']:.1f} s); raw tiktoken with {k} thread(s): "
               f"{raw['bytes'] / raw['cpu'] / 2**20:.1f} MiB per CPU-second; ratio "
               f"{(size / d['worker_cpu']) / (raw1['bytes'] / raw1['cpu']):.2f}x")
-    print(f"load average before / after: {load0[0]:.2f} / {os.getloadavg()[0]:.2f} (this machine: {cores} cores)")
+    print(f"load average before / after: {load0[0]:.2f} / {os.getloadavg()[0]:.2f} (this machine: {cores} cores); "
+          + "; ".join(f"{k} worker(s): {' -> '.join(f'{x:.2f}' for x in r['loads'])} (before dask, pool, raw)"
+                      for k, r in measured.items()))
+    if all("pool" in r for r in measured.values()):
+        pool1 = measured[min(measured)]["pool"]["seconds"] * min(measured)
+        print("no-Dask reference, the repository's process pool on the same cores in the same run: "
+              + ", ".join(f"{k} worker(s) {r['pool']['seconds']:.1f} s = {pool1 / r['pool']['seconds']:.2f}x "
+                          f"({size / r['pool']['cpu'] / 2**20:.1f} MiB per CPU-second)" for k, r in measured.items())
+              + f"; Dask at {top}: {base / measured[top]['dask']['seconds']:.2f}x")
     print(f"\nraw tiktoken encode_ordinary_batch, 1 core: {raw1_rate / 2**20:.1f} MiB/s of JSONL "
           f"({raw1['tokens'] / raw1['seconds'] / 1e6:.2f} M tokens/s of content)")
     print(f"scheduler overhead per task: {overhead * 1000:.0f} ms (wall x workers - compute, per task; "
