@@ -138,19 +138,21 @@ def main() -> None:
     mib = size / 2**20
     print(f"corpus: {path}, {mib:,.0f} MiB of chat JSONL; {cores} cores; cl100k_base")
     load0 = os.getloadavg()
-    measured = {}
+    counts = []
     for k in (int(x) for x in args.workers.split(",")):
         if k > cores:
             print(f"skipping {k} workers: only {cores} cores")
-            continue
-        loads = [os.getloadavg()[0]]
-        measured[k] = {"dask": run(DASK, path=str(path), k=k)}
-        loads.append(os.getloadavg()[0])
-        if not args.no_pool:
-            measured[k]["pool"] = run(POOL, path=str(path), k=k)
-            loads.append(os.getloadavg()[0])
-        measured[k]["raw"] = run(RAW, path=str(path), k=k, raw_bytes=args.raw_mb * 2**20)
-        measured[k]["loads"] = loads
+        else:
+            counts.append(k)
+    measured: dict[int, dict] = {k: {"loads": []} for k in counts}
+    # phase by phase (all Dask runs back to back, then the pool, then raw), so that the runs a ratio compares are
+    # as close in time as possible on a machine whose other load drifts
+    phases = [("dask", DASK, {})] + ([] if args.no_pool else [("pool", POOL, {})]) + [
+        ("raw", RAW, {"raw_bytes": args.raw_mb * 2**20})]
+    for name, code, extra in phases:
+        for k in counts:
+            measured[k]["loads"].append(os.getloadavg()[0])
+            measured[k][name] = run(code, path=str(path), k=k, **extra)
     base = measured[min(measured)]["dask"]["seconds"] * min(measured)
     raw1 = measured[min(measured)]["raw"]
     raw1_rate = raw1["bytes"] / raw1["seconds"]
@@ -188,7 +190,7 @@ def main() -> None:
               f"{raw['bytes'] / raw['cpu'] / 2**20:.1f} MiB per CPU-second; ratio "
               f"{(size / d['worker_cpu']) / (raw1['bytes'] / raw1['cpu']):.2f}x")
     print(f"load average before / after: {load0[0]:.2f} / {os.getloadavg()[0]:.2f} (this machine: {cores} cores); "
-          + "; ".join(f"{k} worker(s): {' -> '.join(f'{x:.2f}' for x in r['loads'])} (before dask, pool, raw)"
+          + "; ".join(f"{k} worker(s): {' -> '.join(f'{x:.2f}' for x in r['loads'])} (1-minute load before its dask, pool, raw runs)"
                       for k, r in measured.items()))
     if all("pool" in r for r in measured.values()):
         pool1 = measured[min(measured)]["pool"]["seconds"] * min(measured)
