@@ -23,6 +23,7 @@ from estimator.present.report import render_report, write_report
 from estimator.present.report.facts import pareto_front, ratio_text, time_text
 from estimator.present.report.sources import is_stale
 from estimator.units import usd
+from tests.report_helpers import section
 
 EVIL = "<script>alert(1)</script>"
 
@@ -35,12 +36,6 @@ def comparison():
 @pytest.fixture(scope="module")
 def page(comparison) -> str:
     return render_report(comparison, plotlyjs="cdn")
-
-
-def section(text: str, name: str) -> str:
-    m = re.search(rf'<section id="{name}">(.*?)</section>', text, re.S)
-    assert m, f"no section {name}"
-    return m.group(1)
 
 
 def test_write_report_creates_folder_and_leaves_no_temp_file(comparison, tmp_path):

@@ -18,6 +18,7 @@ from estimator.planning.curves import loss_curve, ownership_curves, serving_curv
 from estimator.planning.ownership import rent_vs_buy
 from estimator.present.report import render_report
 from estimator.present.report.sections import ownership_section, plan_section, serving_section
+from tests.report_helpers import section
 
 # Besiroglu, Erdil, Barnett, You 2024 (arXiv 2404.10102), the Epoch AI refit of Chinchilla approach 3:
 # L(N, D) = E + A/N^α + B/D^β with E 1.8172, A 482.01, B 2085.43, α 0.3478, β 0.3658
@@ -34,12 +35,6 @@ def served():
 @pytest.fixture(scope="module")
 def page(served) -> str:
     return render_report(served, plotlyjs="cdn")
-
-
-def section(text: str, name: str) -> str:
-    m = re.search(rf'<section id="{name}">(.*?)</section>', text, re.S)
-    assert m, f"no section {name}"
-    return m.group(1)
 
 
 def figure(text: str, div: str) -> dict:
