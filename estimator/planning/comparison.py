@@ -125,6 +125,13 @@ class Comparison:
         return out
 
 
+def _route(scenario: dict[str, Any], overrides: dict[str, Any] | None) -> dict[str, Any]:
+    """A default route with the user's --set overrides. One epoch count serves the fine-tuning and hosted routes;
+    pretraining routes never take it (one pass over their compute-optimal, published or planned tokens)."""
+    pretrain = scenario.get("method") == "pretrain"
+    return scenario | {k: v for k, v in (overrides or {}).items() if not (k == "epochs" and pretrain)}
+
+
 def _finite(x: Any) -> bool:
     return isinstance(x, (int, float)) and math.isfinite(x)
 
@@ -191,17 +198,15 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
             raise ConfigurationError("give a dataset or --tokens (or run with no arguments for the bundled example)")
         items_, notes = default_scenarios(model, tokens, dataset, gpu, provider, cat, overrides, epochs=epochs,
                                           tier=tier, gpus=gpus)
-        # one epoch count for fine-tuning and hosted routes; pretraining routes never take it (their tokens are the
-        # compute-optimal or published count, one pass), not even through --set epochs=N
-        built = [(s | {k: v for k, v in (overrides or {}).items() if not (k == "epochs" and s["method"] == "pretrain")},
-                  "default scenarios") for s in items_]
+        built = [(_route(s, overrides), "default scenarios") for s in items_]
     planned = None
     if budget is not None:  # the plan's scenario is one more route, resolved like the others
         from estimator.planning.budget import plan as make_plan
 
         planned = make_plan(budget, gpu=gpu, provider=provider, tier=tier, overrides=overrides, catalog=cat)
-        built.append((planned.scenario() | {k: v for k, v in (overrides or {}).items() if k != "epochs"}, "--budget"))
-        notes.append(f"{planned.scenario()['name']}: the plan for {usd(planned.budget_usd)} on {planned.gpus} × "
+        route = planned.scenario()
+        built.append((_route(route, overrides), "--budget"))
+        notes.append(f"{route['name']}: the plan for {usd(planned.budget_usd)} on {planned.gpus} × "
                      f"{planned.gpu} ({planned.wall_clock_days:,.0f} days; `estimator plan` with the same options "
                      "shows its arithmetic), not the deadline the other pretraining route is sized for")
     parsed = []
@@ -242,7 +247,8 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
     from estimator.planning.tco import Traffic, breakeven_notes, serving_for
     from estimator.units import parse_number
 
-    traffic = Traffic(*(parse_number(x) for x in (requests_per_day if requests_per_day is not None else 0, input_tokens, output_tokens, months)))
+    rpd = requests_per_day if requests_per_day is not None else 0
+    traffic = Traffic(*(parse_number(x) for x in (rpd, input_tokens, output_tokens, months)))
     if traffic.requests_per_day > 0:
         serving = serving_for(scens, ests, traffic, cat, overrides)
         notes.append(f"serving over {traffic.months:g} months at {traffic.requests_per_day:,.0f} requests/day "
