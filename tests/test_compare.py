@@ -306,3 +306,15 @@ def test_set_epochs_never_multiplies_the_pretraining_routes():
             assert b.values["train_tokens"] == a.values["train_tokens"]
         elif a.method == "lora":
             assert b.values["train_tokens"] == pytest.approx(a.values["train_tokens"] * 5 / 3)
+
+
+def test_grid_rows_flag_idle_gpus_like_the_single_estimate():
+    """A grid row carries the same 'fewer sequences than GPUs' check the single estimate warns about, and compare
+    says how many rows have it: 1M tokens is 488 sequences of 2,048, so 512 GPUs are flagged and 8 are not."""
+    g = evaluate_grid({"method": "lora", "model": "llama-3.1-8b", "tokens": "1M", "gpu": "h100-sxm", "epochs": 1,
+                       "overrides": {"seq_len": 2048}}, {"gpus": [8, 512]}, load_catalog())
+    flagged = dict(zip(g["gpus"], g["warnings"]))
+    assert not isinstance(flagged[8], str) and "fewer training sequences than GPUs" in flagged[512]
+    single = estimator.estimate("lora", "llama-3.1-8b", "1M", gpu="h100-sxm", gpus=512, epochs=1,
+                                overrides={"seq_len": 2048})
+    assert any("488 sequences of 2048 tokens for 512 GPUs" in w for w in single.warnings)

@@ -93,8 +93,9 @@ def compare(scenarios, datasets, tokens, model, gpu, provider, report_path, tabl
         if result.serving:
             from estimator.present.tables import serving_rows
 
+            grid = " (named routes; grid rows vary the training only)" if result.grid is not None else ""
             click.echo(f"\nTraining + serving over {result.traffic.months:g} months "
-                       f"({result.traffic.requests_per_day:,.0f} requests/day):")
+                       f"({result.traffic.requests_per_day:,.0f} requests/day){grid}:")
             click.echo(render_rows(serving_rows(frame, result.traffic.months), "table"))
         for line in headline_lines(result.headline()) + [f"note: {n}" for n in result.notes + error_lines(frame)]:
             click.echo(line)

@@ -15,6 +15,15 @@ LARGEST_CLUSTER = 16_384  # H100s used for Llama 3 405B (Dubey et al. 2024), the
 LARGEST_TOKENS = 15.6e12  # Llama 3 405B pretraining tokens (Dubey et al. 2024)
 
 
+IDLE_GPUS = ("fewer training sequences than GPUs × micro-batch: a step cannot keep every GPU busy, so the time is "
+             "optimistic")
+
+
+def idle_gpus(gpus: Any, micro_batch: Any, train_tokens: Any, seq_len: Any) -> Any:
+    """Whether the run has fewer sequences (tokens ÷ seq_len) than one micro-batch per GPU (scalars or grid columns)."""
+    return np.asarray(gpus, dtype=float) * micro_batch > np.asarray(train_tokens, dtype=float) / seq_len
+
+
 def sanity_warnings(values: dict[str, Any], scenario: Scenario, hw: Any, context: float) -> list[str]:
     """Flags for configurations far outside anything published: the numbers are computed, but say so."""
     out = []
@@ -30,10 +39,9 @@ def sanity_warnings(values: dict[str, Any], scenario: Scenario, hw: Any, context
                    "for Llama 3 405B): communication limits are not modelled at that scale")
     if tokens > 50 * LARGEST_TOKENS:
         out.append(f"{tokens:.3g} training tokens is over 50× the largest published run ({LARGEST_TOKENS:.3g}, Llama 3)")
-    sequences = tokens / values["seq_len"]
-    if gpus * values["micro_batch"] > sequences:
-        out.append(f"only {sequences:,.0f} sequences of {values['seq_len']:.0f} tokens for {gpus:,.0f} GPUs: "
-                   "a step cannot keep every GPU busy, so the time is optimistic")
+    if idle_gpus(gpus, values["micro_batch"], tokens, values["seq_len"]):
+        out.append(f"only {tokens / values['seq_len']:,.0f} sequences of {values['seq_len']:.0f} tokens for "
+                   f"{gpus:,.0f} GPUs: a step cannot keep every GPU busy, so the time is optimistic")
     if values["wall_clock_hours"] > 5 * 8760:
         from estimator.units import plain
 

@@ -232,6 +232,10 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
             continue
         scens.append(s)
         ests.append(e)
+    if grid_frame is not None and "warnings" in grid_frame.columns:  # said once for the rows, not per row
+        flagged = grid_frame["warnings"].dropna()
+        for why, count in flagged.value_counts().items():
+            notes.append(f"{count:,} of {len(grid_frame):,} grid rows: {why} (the warnings column)")
     if not ests and grid_frame is None:
         raise ConfigurationError("no scenario could be estimated: " + "; ".join(notes))
     if scale_note:

@@ -156,6 +156,7 @@ def frame_of(res, varied: list[str], release: bool = False):
     soon as the table's are taken (a million-row grid holds ~100 quantities)."""
     import pandas as pd
 
+    from estimator.planning.checks import IDLE_GPUS, idle_gpus
     from estimator.planning.checks import fits as fits_in_memory
 
     rows = res.rows
@@ -185,6 +186,13 @@ def frame_of(res, varied: list[str], release: bool = False):
             fits[part.index] = np.broadcast_to(fits_in_memory(part.ev.values), part.index.shape)
     fits &= np.array([e is None for e in res.errors])
     data["fits"] = fits
+    idle = np.zeros(rows.n, dtype=bool)  # the one sanity check a grid carries per row (checks.idle_gpus)
+    for part in res.parts:
+        if part.kind == "gpu":
+            v = part.ev.values
+            idle[part.index] = np.broadcast_to(idle_gpus(v["gpus"], v["micro_batch"], v["train_tokens"], v["seq_len"]),
+                                               part.index.shape)
+    data["warnings"] = np.where(idle & fits, IDLE_GPUS, None)
     if release:
         for part in res.parts:
             part.ev.values.clear()

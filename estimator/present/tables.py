@@ -49,8 +49,8 @@ def serving_rows(frame, months: float) -> list[dict[str, str]]:
     """Training + serving per route (compare with plan/tco.py figures): epochs, both costs, TCO, price source."""
     rows = []
     for r in frame.to_dict("records"):
-        if "serving_usd" not in r:
-            continue
+        if "serving_usd" not in r or not isinstance(r.get("serving_basis"), str):
+            continue  # grid rows vary the training only: serving is priced for the named routes
         name = str(r.get("name"))
         epochs = r.get("epochs")
         rows.append({
