@@ -318,3 +318,11 @@ def test_grid_rows_flag_idle_gpus_like_the_single_estimate():
     single = estimator.estimate("lora", "llama-3.1-8b", "1M", gpu="h100-sxm", gpus=512, epochs=1,
                                 overrides={"seq_len": 2048})
     assert any("488 sequences of 2048 tokens for 512 GPUs" in w for w in single.warnings)
+
+
+def test_published_route_cites_the_published_runs_gpu_hours():
+    """Meta's model card reports 1.46M H100 GPU-hours for Llama 3.1 8B (the validation case); the as-published route's
+    note sets it beside the estimate instead of leaving a reader to find the gap."""
+    c = compare(model="llama-3.1-8b", tokens="20M", uncertainty=False)
+    note = next(n for n in c.notes if n.startswith("Pretrain from scratch (as published"))
+    assert "reported 1,460,000 h100-sxm GPU-hours" in note and "estimator validate" in note

@@ -87,7 +87,7 @@ def published_route(spec, common: dict[str, Any], notes: list[str], optimal: flo
         return []
     notes.append(f"{name}: {source}. The headline compares fine-tuning with this route: it is what rebuilding the "
                  "released model costs; the compute-optimal route trains the same architecture on fewer tokens than the "
-                 "released model saw, for less")
+                 "released model saw, for less" + published_run(spec.id))
     return [{"name": name, "method": "pretrain", "tokens": tokens, "deadline": PRETRAIN_DEADLINE, **common}]
 
 
@@ -158,4 +158,18 @@ def load_scenario_file(path: str | Path, cat: Catalog | None = None
         raise ConfigurationError(f"{path}: no 'scenarios' and no 'grid': nothing to compare")
     return defaults, items, grid
 
+
+def published_run(model_id: str) -> str:
+    """What the model's builders reported for the real run, when the validation set holds it: a reader can set the
+    estimate beside it (`estimator validate` scores the rules on that run's own inputs)."""
+    from estimator.planning.validation import load_cases
+
+    runs = [c for c in load_cases() if c.get("kind") == "gpu_hours" and c.get("model") == model_id
+            and not c.get("covers")]
+    if not runs:
+        return ""
+    c = runs[0]
+    return (f". The published run reported {c['reported']:,.0f} {c['gpu']} GPU-hours ({c['source']}); this route's "
+            "GPU count and settings differ from that run's, and `estimator validate` (docs/validation.md) shows how far "
+            "the rules land on it")
 
