@@ -74,6 +74,10 @@ def describe_setting(values: dict[str, Any]) -> str:
            f"{values.get('loss')} loss"
 
 
+def _truthy(value: Any) -> bool:
+    return str(value).strip().lower() in ("true", "1", "yes", "on")
+
+
 def settings_note(values: dict[str, Any], method: str) -> str:
     """One line saying which stack and trainer settings the memory (and time) assume."""
     parts = [f"{values['optimizer']} optimizer", f"{values['activation_recompute']} checkpointing",
@@ -81,6 +85,13 @@ def settings_note(values: dict[str, Any], method: str) -> str:
              f"seq_len {float(values['seq_len']):,.0f}", f"ZeRO-{float(values['zero_stage']):.0f}"]
     if values.get("offload") not in (None, "none"):
         parts.append(f"{values['offload']} offloaded")
+    if values.get("packing") is not None and "padded_tokens_per_epoch" in values:  # a dataset: packed or padded
+        packed, padded = float(values["packed_tokens_per_epoch"]), float(values["padded_tokens_per_epoch"])
+        parts.append("examples packed into full sequences" if _truthy(values["packing"]) else
+                     "each example padded to seq_len")
+        if _truthy(values["packing"]) and padded > 1.5 * packed:
+            parts.append(f"unpacked, padding would compute {padded / packed:,.1f}× the tokens (estimate --no-packing, "
+                         "or packing: false in a scenario)")
     if method in ("lora", "qlora"):
         parts.append(f"LoRA r={float(values['lora_rank']):.0f} on {values['lora_targets']}")
     return f"assumes the {values['stack']} stack: " + ", ".join(parts) + " (change any with --set)"

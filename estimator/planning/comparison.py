@@ -277,7 +277,10 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
     short = [s.name or e.method for s, e in zip(scens, ests) if e.method != "api"
              and 0 < e.values.get("wall_clock_hours", float("inf")) < 1]
     if short:
-        notes.append(f"{', '.join(short)} take under an hour; a fixed start-up (model load, first evaluation) is "
-                     "much of that, and it varies most between stacks (see --explain: startup_hours)")
+        notes.append(f"{', '.join(short)} {'take' if len(short) > 1 else 'takes'} under an hour; a fixed start-up "
+                     "(model load, first evaluation) is much of that, and it varies most between stacks (see --explain: "
+                     "startup_hours). Treat short fine-tuning times as a lower bound: the one published wall-clock "
+                     "check of a short job (Stanford Alpaca, docs/validation.md) is estimated far below its real "
+                     "time (padding, small batches and 2023 eager attention, which the rules do not model)")
     return Comparison(scens, ests, grid_frame, notes, str(scenarios) if scenarios else None, catalog=cat,
                       serving=serving, traffic=traffic, plan=planned)
