@@ -326,3 +326,19 @@ def test_published_route_cites_the_published_runs_gpu_hours():
     c = compare(model="llama-3.1-8b", tokens="20M", uncertainty=False)
     note = next(n for n in c.notes if n.startswith("Pretrain from scratch (as published"))
     assert "reported 1,460,000 h100-sxm GPU-hours" in note and "estimator validate" in note
+
+
+def test_scenario_file_dataset_paths_are_relative_to_the_file(tmp_path, monkeypatch):
+    """`dataset: data/chat.jsonl` in sub/s.yaml names sub/data/chat.jsonl, wherever compare is run from."""
+    import shutil
+
+    from estimator.examples import example_dataset
+
+    (tmp_path / "sub" / "data").mkdir(parents=True)
+    shutil.copy(example_dataset(), tmp_path / "sub" / "data" / "chat.jsonl")
+    (tmp_path / "sub" / "s.yaml").write_text(
+        "defaults: {method: lora, model: llama-3.1-8b, dataset: data/chat.jsonl, gpu: h100-sxm}\n"
+        "scenarios:\n  - {name: here}\n")
+    monkeypatch.chdir(tmp_path)
+    c = compare("sub/s.yaml", uncertainty=False)
+    assert c.estimates[0].profile.examples == 227

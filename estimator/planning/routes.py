@@ -156,7 +156,28 @@ def load_scenario_file(path: str | Path, cat: Catalog | None = None
             check_keys(mapping, SCENARIO_FIELDS, cat, lambda key, p=prefix: f"{path}:{line_of(lines, (*p, *key))}", label)
     if not items and not grid:
         raise ConfigurationError(f"{path}: no 'scenarios' and no 'grid': nothing to compare")
+    here = Path(path).resolve().parent
+    defaults = _relative_to(defaults, here)
+    items = [(_relative_to(s, here), where) for s, where in items]
+    if isinstance(grid.get("dataset"), list):
+        grid = grid | {"dataset": [_relative_to({"dataset": d}, here)["dataset"] for d in grid["dataset"]]}
     return defaults, items, grid
+
+
+def _relative_to(values: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """A relative `dataset:` path in a scenario file names a file next to that file (as in the README's example);
+    a path that exists only from the current directory, an absolute path or a URL is kept as written."""
+    dataset = values.get("dataset")
+    if dataset is None:
+        return values
+
+    def near(p: Any) -> Any:
+        if not isinstance(p, str) or "://" in p or Path(p).is_absolute() or any(c in p for c in "*?["):
+            return p
+        beside = folder / p
+        return str(beside) if beside.exists() or not Path(p).exists() else p
+
+    return values | {"dataset": [near(p) for p in dataset] if isinstance(dataset, list) else near(dataset)}
 
 
 def published_run(model_id: str) -> str:
