@@ -342,3 +342,14 @@ def test_scenario_file_dataset_paths_are_relative_to_the_file(tmp_path, monkeypa
     monkeypatch.chdir(tmp_path)
     c = compare("sub/s.yaml", uncertainty=False)
     assert c.estimates[0].profile.examples == 227
+
+
+def test_lowest_total_says_when_it_is_a_different_model():
+    """Comparing 70B routes, a hosted 7B service can have the lowest total: the headline says it is another model."""
+    from estimator.present.tables import headline_lines
+
+    c = compare(model="llama-3.1-70b", tokens="50M", uncertainty=False, requests_per_day="100k")
+    t = c.headline()["lowest_tco"]
+    line = next(x for x in headline_lines(c.headline()) if x.startswith("lowest total"))
+    assert t["other_model"] == (t["model"] != "llama-3.1-70b")
+    assert ("a different model" in line) == t["other_model"]

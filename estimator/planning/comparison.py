@@ -117,8 +117,10 @@ class Comparison:
                 ratios.append(ratio)
         out["ratios"] = ratios
         if self.serving and self.traffic is not None:  # what a route costs once it also serves the traffic
+            own = {e.model_id for _, e in named if e.method != "api"}  # the model the GPU routes tune
             totals = [{"name": n, "tco_usd": row["tco_usd"], "cost_usd": e.cost_usd, "serving_usd": row["serving_usd"],
-                       "months": self.traffic.months}
+                       "months": self.traffic.months, "model": e.model_id,
+                       "other_model": bool(own) and e.model_id not in own}
                       for (n, e), row in zip(named, self.serving) if (n, e) in viable and _finite(row.get("tco_usd"))]
             if totals:
                 out["lowest_tco"] = min(totals, key=lambda o: o["tco_usd"])

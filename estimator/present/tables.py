@@ -94,7 +94,8 @@ def headline_lines(headline: dict[str, Any]) -> list[str]:
     if "lowest_tco" in headline:
         t = headline["lowest_tco"]
         out.append(f"lowest total over {t['months']:g} months (training + serving): {t['name']} at {usd(t['tco_usd'])} "
-                   f"({usd(t['cost_usd'])} + {usd(t['serving_usd'])})")
+                   f"({usd(t['cost_usd'])} + {usd(t['serving_usd'])})"
+                   + (f", a different model ({t['model']}): check it is good enough" if t.get("other_model") else ""))
     scratch = "".join(x["scratch"] for x in headline.get("ratios", []))
     # one scratch route heads the ratios: the one at the published token count (what rebuilding the released model
     # costs) when the comparison has it, else the compute-optimal one, else each
