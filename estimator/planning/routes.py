@@ -121,8 +121,8 @@ def hourly_notes(services: list[str], cat: Catalog, overrides: dict[str, Any] | 
         return [f"{names} bill training by the hour: training cost at training_hours={hours} (given with --set), "
                 "the same for each of them"]
     return [f"{names} bill training by the hour, and the hours cannot be predicted from the dataset: their training "
-            "cost and TCO show '—' until you give --set training_hours=H; their 12-month serving cost (hosting fee and "
-            "tokens) is shown"]
+            "cost and TCO show '—' until you give --set training_hours=H; their serving cost (hosting fee and "
+            "tokens) does not depend on them"]
 
 
 def load_scenario_file(path: str | Path, cat: Catalog | None = None
