@@ -47,8 +47,9 @@ def compare(scenarios, datasets, tokens, model, gpu, provider, report_path, tabl
             gpus, requests_per_day, input_tokens, output_tokens, months, examples, max_rows, budget, catalogs, fmt) -> None:
     """Scratch vs full fine-tuning vs LoRA vs QLoRA vs hosted API, side by side.
 
-    With SCENARIOS.yaml: its scenarios and grid. Without: the default routes for --model. With no
-    arguments at all: the bundled example dataset, written to reports/comparison.html.
+    With SCENARIOS.yaml: its scenarios and grid. Without: the default routes for --model. With none of
+    SCENARIOS, --dataset, --tokens and --model: the bundled example dataset at 50,000 examples, written to
+    reports/comparison.html (other options, e.g. --budget or --provider, still apply).
     """
     from estimator.planning.comparison import DEFAULT_REQUESTS_PER_DAY
     from estimator.planning.comparison import compare as run_compare
