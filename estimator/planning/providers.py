@@ -58,10 +58,10 @@ def gpus_provider(cat: Catalog, deadline_hours: Any, given: dict[str, Given], ov
     has_deadline = ~np.isnan(deadline)
 
     def provide(ev: Evaluation) -> Given:
-        fit = ev.values["gpus_to_fit"]
+        fit = whole_servers(np.asarray(ev.values["gpus_to_fit"], dtype=float))
         if not has_deadline.any():
-            return Given(fit, "GPUs", "fewest GPUs whose per-GPU memory fits (ZeRO sharding)", "rule",
-                         "gpus = gpus_to_fit")
+            return Given(scalar(fit), "GPUs", "fewest GPUs whose per-GPU memory fits (ZeRO sharding), whole 8-GPU "
+                         "servers beyond one", "rule", "gpus = gpus_to_fit, rounded up to whole servers beyond 8")
         solved = solve_deadline(ev, deadline, given, overrides, providers, gpu_breakpoints(cat))
         value = np.where(has_deadline, solved, fit)
         label = f"{float(deadline):g} h" if deadline.ndim == 0 else "per row"
@@ -113,6 +113,10 @@ def solve_deadline(ev: Evaluation, deadline: np.ndarray, given: dict[str, Given]
                 g = need
             ok = np.broadcast_to(hours_at(np.where(np.isnan(g), 1.0, g)), shape) <= deadline * (1 + 1e-9)
             best = np.where(ok & ~np.isnan(g) & (g < best), g, best)
-    # beyond one server, clusters are rented and built in whole 8-GPU servers (NVIDIA DGX/HGX A100, H100, B200
-    # hold 8 GPUs; cloud multi-node instances are 8-GPU VMs): 9 GPUs means 2 servers, so the count is 16
-    return np.where(best > NODE_GPUS, np.ceil(best / NODE_GPUS) * NODE_GPUS, best)
+    return whole_servers(best)
+
+
+def whole_servers(gpus: np.ndarray) -> np.ndarray:
+    """Beyond one server, clusters are rented and built in whole 8-GPU servers (NVIDIA DGX/HGX A100, H100, B200 hold
+    8 GPUs; cloud multi-node instances are 8-GPU VMs): 9 GPUs means 2 servers, so the count is 16."""
+    return np.where(gpus > NODE_GPUS, np.ceil(gpus / NODE_GPUS) * NODE_GPUS, gpus)
