@@ -161,3 +161,13 @@ def test_bad_plan_input_is_one_line(args, text):
     assert out.exit_code != 0
     lines = [x for x in out.output.splitlines() if x.strip()]
     assert len(lines) == 1 and text in lines[0] and "Traceback" not in out.output
+
+
+def test_without_inference_figure_is_the_plain_plan_at_the_same_budget():
+    """`plan --inference-tokens 2T` shows what the same budget buys without inference demand: exactly what
+    `plan` without the flag gives (the utilisation of a smaller model differs, so the compute does too)."""
+    plain = estimator.plan(budget="50k", gpu="h100-sxm", provider="lambda")
+    inf = estimator.plan(budget="50k", gpu="h100-sxm", provider="lambda", inference_tokens="2T")
+    assert inf.chinchilla_params == pytest.approx(plain.params, rel=1e-6)
+    assert inf.chinchilla_train_tokens == pytest.approx(plain.train_tokens, rel=1e-6)
+    assert inf.params < plain.params

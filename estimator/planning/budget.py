@@ -208,8 +208,10 @@ def plan(budget: float | str | None = None, flops: float | str | None = None, de
                  catalog=cat)
     scaling_ev = scaled(np.asarray(chosen), d_inf)
     chin = None
-    if d_inf > 0:
-        zero = scaled(np.asarray(chosen), 0.0).values
+    if d_inf > 0:  # the same budget with no inference demand: what `estimator plan` without the flag gives
+        plain = c_given if c_given is not None else _solve(run, 0.0, budget_usd, deadline_h if gpus is not None
+                                                           else None, where)
+        zero = scaled(np.asarray(plain), 0.0).values
         chin = (float(zero["plan_params"]), float(zero["plan_train_tokens"]))
     values = {k: (np.asarray(x).reshape(-1)[0].item() if np.size(x) == 1 else x)
               for k, x in {**e.values, **scaling_ev.values}.items()}
