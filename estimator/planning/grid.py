@@ -18,7 +18,7 @@ SCENARIO_FIELDS = ("method", "model", "tokens", "epochs", "gpu", "gpus", "deadli
                    "dataset", "name", "packing")
 COLUMNS = ["method", "model", "gpu", "provider", "tier", "gpus", "fits", "train_tokens", "train_flops",
            "memory_per_gpu_gb", "mfu", "wall_clock_hours", "wall_clock_days", "gpu_hours", "gpu_days",
-           "price_usd_per_gpu_hour", "cost_usd", "energy_kwh", "co2_kg", "tokens_vs_optimal", "billed_tokens"]
+           "price_usd_per_gpu_hour", "cost_usd", "energy_kwh", "co2_kg", "tokens_vs_optimal", "billed_tokens", "epochs"]
 NOT_FITTING = ("wall_clock_hours", "wall_clock_days", "gpu_hours", "gpu_days", "cost_usd", "energy_kwh", "co2_kg")
 MAX_ROWS = DEFAULT_MAX_ROWS
 
@@ -198,6 +198,7 @@ def frame_of(res, varied: list[str], release: bool = False):
             part.ev.values.clear()
             part.ev.steps.clear()
     data["tokens_vs_optimal"] = np.where(data["method"] == "pretrain", data["tokens_vs_optimal"], np.nan)
+    data["epochs"] = np.where(data["method"] == "pretrain", np.nan, data["epochs"])  # as compare's table: none for pretraining
     frame = pd.DataFrame(data)
     frame.loc[~fits, list(NOT_FITTING)] = np.nan
     frame["error"] = [None if e is None else str(e) for e in res.errors]
