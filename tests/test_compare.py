@@ -156,6 +156,8 @@ def test_budget_adds_the_plans_route_and_the_report_charts_it():
     assert route.values["train_tokens"] == pytest.approx(p.train_tokens, rel=1e-9)
     page = render_report(c, plotlyjs="cdn")
     assert "At the budget of $50.0 k" in page
+    over = [s.name for s, e in zip(c.scenarios, c.estimates) if e.cost_usd > 50_000]
+    assert over and any(n == "over the $50.0 k budget: " + ", ".join(over) for n in c.notes)
 
 
 def test_budget_below_one_gpu_hour_is_one_error():

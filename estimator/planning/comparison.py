@@ -240,6 +240,10 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
             notes.append(f"{count:,} of {len(grid_frame):,} grid rows: {why} (the warnings column)")
     if not ests and grid_frame is None:
         raise ConfigurationError("no scenario could be estimated: " + "; ".join(notes))
+    if planned is not None:  # the budget is the user's line: say which routes cross it
+        over = [s.name or e.method for s, e in zip(scens, ests) if _finite(e.cost_usd) and e.cost_usd > planned.budget_usd]
+        if over:
+            notes.append(f"over the {usd(planned.budget_usd)} budget: {', '.join(over)}")
     if scale_note:
         notes.insert(0, scale_note)
     if not strict:  # a scratch run on a fine-tuning-sized dataset is not a route: drop it, say why
