@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from estimator.catalog.bounds import check_value
 from estimator.catalog.loader import Catalog, normalize
@@ -16,6 +13,7 @@ from estimator.errors import ConfigurationError, DatasetError, EstimatorError
 from estimator.planning.estimation import Estimate, estimate_scenarios
 from estimator.planning.givens import DEFAULT_GPU
 from estimator.planning.grid import evaluate_grid, scenario_from
+from estimator.planning.headline import finite
 from estimator.planning.inputs import checked_overrides, resolve_catalog
 from estimator.planning.limits import DEFAULT_MAX_ROWS
 from estimator.planning.routes import DEFAULT_MODEL, default_scenarios, load_scenario_file
@@ -75,56 +73,10 @@ class Comparison:
 
     def headline(self) -> dict[str, Any]:
         """Cheapest and fastest routes to train, the lowest total (training + serving over the horizon), and
-        scratch-vs-fine-tuning ratios (dollars and days)."""
-        named = [(s.name or e.method, e) for s, e in zip(self.scenarios, self.estimates)]
-        # a scratch run far below compute-optimal tokens would not give a usable model: not a "route"
-        viable = [(n, e) for n, e in named if not (e.method == "pretrain" and e.values.get("tokens_vs_optimal", 1) < 0.5)]
-        options = [{"name": n, "cost_usd": e.cost_usd, "wall_clock_days": e.values.get("wall_clock_days")}
-                   for n, e in viable]
-        if self.grid is not None and len(self.grid):
-            g = self.grid[self.grid["fits"].astype(bool)]
-            if "tokens_vs_optimal" in g.columns:
-                g = g[~((g["method"] == "pretrain") & (g["tokens_vs_optimal"] < 0.5))]
-            g = g[np.isfinite(g["cost_usd"].astype(float))]
-            if len(g):  # only the grid's own cheapest and fastest rows can win (no per-row Python)
-                cost, days = g["cost_usd"].astype(float).to_numpy(), g["wall_clock_days"].astype(float).to_numpy()
-                picks = {int(np.lexsort((days, cost))[0])}
-                if np.isfinite(days).any():
-                    near = np.flatnonzero(days <= np.nanmin(days) * (1 + 1e-3))
-                    picks.add(int(near[np.lexsort((days[near], cost[near]))[0]]))
-                options += [{"name": g["name"].iloc[k], "cost_usd": float(cost[k]), "wall_clock_days": float(days[k])}
-                            for k in sorted(picks)]
-        out: dict[str, Any] = {}
-        priced = [o for o in options if _finite(o["cost_usd"])]
-        if priced:
-            out["cheapest"] = min(priced, key=lambda o: (o["cost_usd"], o["wall_clock_days"] or 0.0))  # ties: faster
-            timed = [o for o in priced if _finite(o["wall_clock_days"])]
-            if timed:
-                # equal times (to 0.1%) go to the cheaper route: a faster-by-rounding $47 row never beats a $12 one
-                quickest = min(o["wall_clock_days"] for o in timed)
-                tied = [o for o in timed if o["wall_clock_days"] <= quickest * (1 + 1e-3)]
-                out["fastest_on_gpus"] = min(tied, key=lambda o: (o["cost_usd"], o["wall_clock_days"]))
-        scratch = [(n, e) for n, e in named if e.method == "pretrain"]
-        tuned = [(n, e) for n, e in named if e.method != "pretrain"]
-        ratios = []
-        for sn, se in scratch:
-            for tn, te in tuned:
-                ratio = {"scratch": sn, "fine_tuning": tn,
-                         "cost_ratio": se.cost_usd / te.cost_usd if _finite(se.cost_usd) and _finite(te.cost_usd)
-                         and te.cost_usd else None}
-                if _finite(te.values.get("wall_clock_days")):
-                    ratio["days_ratio"] = se.values["wall_clock_days"] / te.values["wall_clock_days"]
-                ratios.append(ratio)
-        out["ratios"] = ratios
-        if self.serving and self.traffic is not None:  # what a route costs once it also serves the traffic
-            own = {e.model_id for _, e in named if e.method != "api"}  # the model the GPU routes tune
-            totals = [{"name": n, "tco_usd": row["tco_usd"], "cost_usd": e.cost_usd, "serving_usd": row["serving_usd"],
-                       "months": self.traffic.months, "model": e.model_id,
-                       "other_model": bool(own) and e.model_id not in own}
-                      for (n, e), row in zip(named, self.serving) if (n, e) in viable and _finite(row.get("tco_usd"))]
-            if totals:
-                out["lowest_tco"] = min(totals, key=lambda o: o["tco_usd"])
-        return out
+        scratch-vs-fine-tuning ratios (dollars and days): planning/headline.py."""
+        from estimator.planning.headline import headline
+
+        return headline(self)
 
 
 def _route(scenario: dict[str, Any], overrides: dict[str, Any] | None) -> dict[str, Any]:
@@ -133,9 +85,6 @@ def _route(scenario: dict[str, Any], overrides: dict[str, Any] | None) -> dict[s
     pretrain = scenario.get("method") == "pretrain"
     return scenario | {k: v for k, v in (overrides or {}).items() if not (k == "epochs" and pretrain)}
 
-
-def _finite(x: Any) -> bool:
-    return isinstance(x, (int, float)) and math.isfinite(x)
 
 
 def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: str | None = None,
@@ -241,7 +190,7 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
     if not ests and grid_frame is None:
         raise ConfigurationError("no scenario could be estimated: " + "; ".join(notes))
     if planned is not None:  # the budget is the user's line: say which routes cross it
-        over = [s.name or e.method for s, e in zip(scens, ests) if _finite(e.cost_usd) and e.cost_usd > planned.budget_usd]
+        over = [s.name or e.method for s, e in zip(scens, ests) if finite(e.cost_usd) and e.cost_usd > planned.budget_usd]
         if over:
             notes.append(f"over the {usd(planned.budget_usd)} budget: {', '.join(over)}")
     if scale_note:
@@ -268,7 +217,7 @@ def compare(scenarios: str | Path | None = None, *, dataset: Any = None, model: 
                      + "); own-GPU routes keep their replicas on all the time; TCO = training + serving")
         unpriced: dict[str, list[str]] = {}  # why a serving cell reads '—', said once per reason
         for sc, e, row in zip(scens, ests, serving):
-            if not _finite(row.get("serving_usd")):
+            if not finite(row.get("serving_usd")):
                 unpriced.setdefault(row.get("serving_basis") or "no serving price", []).append(sc.name or e.method)
         notes += [f"serving not priced for {', '.join(names)}: {why}" for why, names in unpriced.items()]
     else:  # no traffic: an idle replica's rent against hosted routes' $0 would be a meaningless TCO
