@@ -74,10 +74,6 @@ def describe_setting(values: dict[str, Any]) -> str:
            f"{values.get('loss')} loss"
 
 
-def _truthy(value: Any) -> bool:
-    return str(value).strip().lower() in ("true", "1", "yes", "on")
-
-
 def settings_note(values: dict[str, Any], method: str) -> str:
     """One line saying which stack and trainer settings the memory (and time) assume."""
     parts = [f"{values['optimizer']} optimizer", f"{values['activation_recompute']} checkpointing",
@@ -87,9 +83,9 @@ def settings_note(values: dict[str, Any], method: str) -> str:
         parts.append(f"{values['offload']} offloaded")
     if values.get("packing") is not None and "padded_tokens_per_epoch" in values:  # a dataset: packed or padded
         packed, padded = float(values["packed_tokens_per_epoch"]), float(values["padded_tokens_per_epoch"])
-        parts.append("examples packed into full sequences" if _truthy(values["packing"]) else
-                     "each example padded to seq_len")
-        if _truthy(values["packing"]) and padded > 1.5 * packed:
+        packing = bool(np.asarray(values["packing"], dtype=bool))  # read as the `tokens` rule reads it
+        parts.append("examples packed into full sequences" if packing else "each example padded to seq_len")
+        if packing and padded > 1.5 * packed:
             parts.append(f"unpacked, padding would compute {padded / packed:,.1f}× the tokens (estimate --no-packing, "
                          "or packing: false in a scenario)")
     if method in ("lora", "qlora"):
