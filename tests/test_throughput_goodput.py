@@ -54,7 +54,8 @@ def test_tokens_per_second_is_peak_times_mfu_over_flops_per_token():
 def test_hybrid_architecture_can_be_stated():
     e = estimator.estimate(method="pretrain", model="llama-2-7b", tokens=1e11, gpu="h100-sxm", gpus=64,
                            overrides={"architecture": "hybrid"})
-    assert e.values["architecture"] == "hybrid" and e.values["architecture_efficiency"] == 1.0
+    # 0.669: the prior 1.0 fitted with Zamba-7B (128 H100 for 30 days, Zyphra 2024), the one hybrid run
+    assert e.values["architecture"] == "hybrid" and e.values["architecture_efficiency"] == 0.669
     with pytest.raises(estimator.ConfigurationError, match="unknown choice"):
         estimator.estimate(method="pretrain", model="llama-2-7b", tokens=1e11, gpu="h100-sxm", gpus=64,
                            overrides={"architecture": "ssm"})
@@ -111,11 +112,13 @@ def test_leaving_a_family_out_means_it_cannot_move_its_own_prediction():
             assert after[o.id]["in_sample"] != pytest.approx(base[o.id]["in_sample"])
 
 
-def test_moe_prior_is_cited_and_only_prior_without_moe_data():
-    """Without DeepSeek-V3 (the only MoE run) the MoE factor is its prior, 0.5 (DeepSeek-V3 report sec. 3.2.1)."""
-    obs = [o for o in observations(CAT) if o.family != "deepseek-v3"]
+def test_moe_and_hybrid_priors_are_cited_and_only_priors_without_their_data():
+    """Without the MoE runs (DeepSeek-V3, Phi-3.5-MoE) the MoE factor is its prior, 0.5 (DeepSeek-V3 report sec.
+    3.2.1); without Zamba-7B (the one hybrid run) the hybrid factor is its prior, 1.0 (as dense)."""
+    obs = [o for o in observations(CAT) if o.id not in ("deepseek-v3", "phi-3.5-moe", "zamba-7b")]
     theta = dict(zip(PARAMS, fit(obs)))
     assert math.exp(theta["architecture_efficiency:moe"]) == pytest.approx(0.5, rel=1e-6)
+    assert math.exp(theta["architecture_efficiency:hybrid"]) == pytest.approx(1.0, rel=1e-6)
     assert "DeepSeek-V3" in PRIORS["architecture_efficiency:moe"][2]
 
 

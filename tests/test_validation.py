@@ -12,11 +12,11 @@ def validation():
 
 
 def test_pretraining_held_out_median_beats_a_constant_utilisation(validation):
-    """Issue 10: leave-one-family-out median under 24% (a constant 0.30 MFU typed in gives 24% on held-out runs)
-    and below the constant baseline on the same runs."""
+    """Issue 10's target: leave-one-family-out median ≤ 15% (a constant 0.30 MFU typed in gives 24% on the team's
+    held-out runs), and below the constant baseline on the same runs."""
     _, s = validation
-    assert s["gpu_hours_cases"] >= 20 and s["pretraining_families"] >= 6
-    assert s["pretraining_held_out_median_abs_error"] < 0.24
+    assert s["gpu_hours_cases"] >= 30 and s["pretraining_families"] >= 13
+    assert s["pretraining_held_out_median_abs_error"] <= 0.15
     assert s["pretraining_held_out_median_abs_error"] < s["pretraining_constant_mfu_median_abs_error"]
     assert s["gpu_hours_median_abs_error"] <= 0.15
 
@@ -30,12 +30,12 @@ def test_finetune_throughput_median_beats_llm_analysis(validation):
 
 
 def test_held_out_coverage_is_reported_and_not_vacuous(validation):
-    """P10-P90 from held-out residuals: it must neither contain everything (too wide to mean anything) nor
-    almost nothing."""
+    """P10-P90 from held-out residuals: issue 10's target is 70-90% of runs inside the cross-validated range.
+    In-sample the same (held-out-wide) ranges cover at least as many runs; below half would mean they are wrong."""
     _, s = validation
-    assert 0.5 <= s["pretraining_held_out_p10_p90_coverage"] <= 0.95
+    assert 0.70 <= s["pretraining_held_out_p10_p90_coverage"] <= 0.90
     assert 0.5 <= s["finetune_throughput_held_out_p10_p90_coverage"] <= 1.0
-    assert 0.65 <= s["p10_p90_coverage"] <= 0.95
+    assert s["pretraining_held_out_p10_p90_coverage"] <= s["p10_p90_coverage"] <= 1.0
     low, high = s["cv_spread_p10_p90"]
     assert low < 1 < high
 

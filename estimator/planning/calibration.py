@@ -38,6 +38,8 @@ PRIORS: dict[str, tuple[float, float, str]] = {
     "precision_efficiency:fp8": (math.log(0.5), 0.05, "weak prior: FP8 no faster than bf16"),
     "architecture_efficiency:moe": (math.log(0.5), 1.0, "DeepSeek-V3 report sec. 3.2.1: cross-node expert "
                                     "parallelism has a computation-to-communication ratio of about 1:1"),
+    "architecture_efficiency:hybrid": (0.0, 1.0, "prior: as a dense transformer (the table's assumption before any "
+                                       "hybrid run), held as firmly as the MoE prior"),
 }
 PARAMS = tuple(PRIORS)
 # The shipped P10-P90 (on GPU-hours, wall clock and cost) comes from the held-out residuals of whole runs' GPU-hours:
