@@ -31,10 +31,11 @@ def accuracy(summary: dict) -> str:
     """The README's accuracy paragraph, every figure from the validation summary (held-out figures first)."""
     pct = lambda x: f"{100 * x:.1f}%"  # noqa: E731
     mem = summary["finetune_memory"]
+    rows = summary["_cross_validation"].rows
+    families = ", ".join(dict.fromkeys(r["family"] for r in rows if r["kind"] == "gpu_hours"))
     return (
         f"**How accurate.** `estimator validate` recomputes {summary['gpu_hours_cases']} published pretraining runs "
-        f"from {summary['pretraining_families']} model families (LLaMA, Llama 2, Llama 3.1, DeepSeek-V3, Pythia, MPT, "
-        "TinyLlama) from their inputs only (model, tokens, GPU type and count, stated settings; never their reported "
+        f"from {summary['pretraining_families']} model families ({families}) from their inputs only (model, tokens, GPU type and count, stated settings; never their reported "
         "efficiency). Refitting the utilisation tables without a run's family and predicting it (leave-one-family-out, "
         "how far a new family can land), the median absolute error of GPU-hours is "
         f"**{pct(summary['pretraining_held_out_median_abs_error'])}** (worst "
