@@ -45,12 +45,15 @@ def test_wall_clock_never_rises_and_gpu_hours_have_no_steps(method, model, gpu, 
 
 def test_powers_of_two_from_one_node_to_a_cluster_are_smooth():
     """Across 8 to 16,384 GPUs (llama-2-7b, 1T tokens, H100) each doubling nearly halves the wall clock. GPU-hours
-    grow by under 3% per doubling up to 1,024 GPUs; beyond, interruptions (1.97e-5 per GPU-hour, Llama 3 paper
+    grow by about 2^scale_exponent per doubling up to 1,024 GPUs; beyond, interruptions (1.97e-5 per GPU-hour, Llama 3 paper
     sec. 3.3.4) grow with the GPU count and add more, but every step is a little larger than the one before:
     no band edge."""
     counts = 8 * 2 ** np.arange(12)
     wall, gpu_h, _ = timings("pretrain", "llama-2-7b", "h100-sxm", 1e12, counts)
     steps = gpu_h[1:] / gpu_h[:-1]
-    assert np.all(steps >= 1.0) and np.all(steps[counts[1:] <= 1024] < 1.03) and np.all(steps < 1.10)
+    # up to 1,024 GPUs a doubling costs the fitted utilisation power law, 2^scale_exponent (2.8% at 0.0393), plus a
+    # little interruption time
+    per_doubling = 2 ** CAT.assumption("scale_exponent").rules[0].value
+    assert np.all(steps >= 1.0) and np.all(steps[counts[1:] <= 1024] < per_doubling * 1.01) and np.all(steps < 1.10)
     assert np.all(np.diff(steps) >= 0)
     assert np.all(wall[1:] / wall[:-1] < 0.55)

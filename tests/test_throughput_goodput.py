@@ -54,8 +54,8 @@ def test_tokens_per_second_is_peak_times_mfu_over_flops_per_token():
 def test_hybrid_architecture_can_be_stated():
     e = estimator.estimate(method="pretrain", model="llama-2-7b", tokens=1e11, gpu="h100-sxm", gpus=64,
                            overrides={"architecture": "hybrid"})
-    # 0.669: the prior 1.0 fitted with Zamba-7B (128 H100 for 30 days, Zyphra 2024), the one hybrid run
-    assert e.values["architecture"] == "hybrid" and e.values["architecture_efficiency"] == 0.669
+    # 0.663: the prior 1.0 fitted with Zamba-7B (128 H100 for 30 days, Zyphra 2024), the one hybrid run
+    assert e.values["architecture"] == "hybrid" and e.values["architecture_efficiency"] == 0.663
     with pytest.raises(estimator.ConfigurationError, match="unknown choice"):
         estimator.estimate(method="pretrain", model="llama-2-7b", tokens=1e11, gpu="h100-sxm", gpus=64,
                            overrides={"architecture": "ssm"})
@@ -127,3 +127,21 @@ def test_observation_error_direction():
     o = Observation("x", "f", "gpu_hours", reported=100.0, predicted=80.0, x=None, theta=None)  # type: ignore[arg-type]
     assert o.y == pytest.approx(math.log(0.8))
     assert o.refit(o.y) == pytest.approx(100.0)
+
+
+def test_interleaved_pipeline_shrinks_the_bubble_v_fold():
+    """Narayanan et al. 2021 sec. 2.2.1-2.2.2: with p stages and m micro-batches per step the bubble is (p − 1)/m of
+    the ideal time, (p − 1)/(v·m) with v model chunks per GPU. Llama 3 70B SFT on 32 H100 (TP 4, PP 4, VP 5, global
+    batch 32 → m = 16, dgxc-benchmarking v25.02): 16/19 = 0.842 plain, 80/83 = 0.964 interleaved."""
+    kw = dict(method="full", model="llama-3.1-70b", tokens=1e9, gpu="h100-sxm", gpus=32)
+    base = {"tensor_parallel": 4, "pipeline_parallel": 4, "micro_batch": 1, "grad_accum": 16,
+            "activation_recompute": "none"}
+    plain = estimator.estimate(**kw, overrides=base)
+    inter = estimator.estimate(**kw, overrides=base | {"virtual_pipeline": 5})
+    assert plain.values["pipeline_efficiency"] == pytest.approx(16 / 19)
+    assert inter.values["pipeline_efficiency"] == pytest.approx(80 / 83)
+    assert inter.values["tokens_per_gpu_second"] / plain.values["tokens_per_gpu_second"] == pytest.approx(
+        (80 / 83) / (16 / 19))
+    no_pp = estimator.estimate(**kw, overrides=base | {"pipeline_parallel": 1, "tensor_parallel": 8,
+                                                       "virtual_pipeline": 5})
+    assert no_pp.values["pipeline_efficiency"] == 1.0

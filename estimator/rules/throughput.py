@@ -44,12 +44,14 @@ def recompute_efficiency(train_flops, hardware_flops):
     return train_flops / hardware_flops
 
 
-@rule(unit="ratio", formula="m / (m + p − 1): a pipeline of p stages idles for p − 1 of every m + p − 1 micro-batch "
-      "slots per step (m = micro-batches per step); 1 without pipeline parallelism",
+@rule(unit="ratio", formula="v·m / (v·m + p − 1): a pipeline of p stages idles for p − 1 of every v·m + p − 1 "
+      "micro-batch slots per step (m = micro-batches per step, v = model chunks per GPU of the interleaved schedule, "
+      "1 without it); 1 without pipeline parallelism",
       source="Narayanan et al. 2021 ('Efficient Large-Scale Language Model Training on GPU Clusters') sec. 2.2.1: "
-             "bubble fraction (p − 1) / m")
-def pipeline_efficiency(pipeline_parallel, grad_accum):
-    return grad_accum / (grad_accum + pipeline_parallel - 1.0)
+             "bubble fraction (p − 1) / m, and sec. 2.2.2: (p − 1) / (v·m) with the interleaved schedule")
+def pipeline_efficiency(pipeline_parallel, grad_accum, virtual_pipeline):
+    slots = virtual_pipeline * grad_accum
+    return slots / (slots + pipeline_parallel - 1.0)
 
 
 @rule(unit="fraction", formula="GPU-bound MFU = base (hardware generation) × size efficiency × scale efficiency × "
