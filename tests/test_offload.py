@@ -49,7 +49,7 @@ def test_torchtune_70b_full_finetune_with_fsdp_cpu_offload():
     # total = 196 per GPU. Without offload the rules give ~307.
     base = {"method": "full", "model": "llama-3.1-70b", "gpu": "a100-80gb", "gpus": 8, "tokens": 1e9}
     settings = {"seq_len": 2048, "micro_batch": 2, "activation_recompute": "full", "zero_stage": 3,
-                "master_weights": "none"}
+                "master_weights": "none", "stack": "torchtune"}
     off, on = _values([base | {"overrides": settings | {"offload": "optimizer+params"}}, base | {"overrides": settings}])
     assert off["cpu_optimizer_bytes_per_param"] == 14  # AdamW on bf16: 2 × 4 + 2 + 2 × 2
     assert off["tokens_per_gpu_second"] == pytest.approx(196, rel=0.20)  # reads +9-12%

@@ -54,8 +54,8 @@ def test_tokens_per_second_is_peak_times_mfu_over_flops_per_token():
 def test_hybrid_architecture_can_be_stated():
     e = estimator.estimate(method="pretrain", model="llama-2-7b", tokens=1e11, gpu="h100-sxm", gpus=64,
                            overrides={"architecture": "hybrid"})
-    # 0.663: the prior 1.0 fitted with Zamba-7B (128 H100 for 30 days, Zyphra 2024), the one hybrid run
-    assert e.values["architecture"] == "hybrid" and e.values["architecture_efficiency"] == 0.663
+    # 0.664: the prior 1.0 fitted with Zamba-7B (128 H100 for 30 days, Zyphra 2024), the one hybrid run
+    assert e.values["architecture"] == "hybrid" and e.values["architecture_efficiency"] == 0.664
     with pytest.raises(estimator.ConfigurationError, match="unknown choice"):
         estimator.estimate(method="pretrain", model="llama-2-7b", tokens=1e11, gpu="h100-sxm", gpus=64,
                            overrides={"architecture": "ssm"})
@@ -112,13 +112,16 @@ def test_leaving_a_family_out_means_it_cannot_move_its_own_prediction():
             assert after[o.id]["in_sample"] != pytest.approx(base[o.id]["in_sample"])
 
 
-def test_moe_and_hybrid_priors_are_cited_and_only_priors_without_their_data():
+def test_moe_hybrid_and_stack_priors_are_cited_and_only_priors_without_their_data():
     """Without the MoE runs (DeepSeek-V3, Phi-3.5-MoE) the MoE factor is its prior, 0.5 (DeepSeek-V3 report sec.
     3.2.1); without Zamba-7B (the one hybrid run) the hybrid factor is its prior, 1.0 (as dense)."""
     obs = [o for o in observations(CAT) if o.id not in ("deepseek-v3", "phi-3.5-moe", "zamba-7b")]
     theta = dict(zip(PARAMS, fit(obs)))
     assert math.exp(theta["architecture_efficiency:moe"]) == pytest.approx(0.5, rel=1e-6)
     assert math.exp(theta["architecture_efficiency:hybrid"]) == pytest.approx(1.0, rel=1e-6)
+    # and without the Hugging Face stack's rows the HF stack is its prior, as fast as the fused stacks
+    obs = [o for o in observations(CAT) if not o.id.startswith(("qwen1-", "answerai-"))]
+    assert math.exp(dict(zip(PARAMS, fit(obs)))["stack_efficiency:hf"]) == pytest.approx(1.0, rel=1e-6)
     assert "DeepSeek-V3" in PRIORS["architecture_efficiency:moe"][2]
 
 
@@ -145,3 +148,16 @@ def test_interleaved_pipeline_shrinks_the_bubble_v_fold():
     no_pp = estimator.estimate(**kw, overrides=base | {"pipeline_parallel": 1, "tensor_parallel": 8,
                                                        "virtual_pipeline": 5})
     assert no_pp.values["pipeline_efficiency"] == 1.0
+
+
+def test_hugging_face_stack_is_slower_than_the_fused_stacks_by_the_fitted_factor():
+    """stack_efficiency: the HF Trainer + PEFT runs (Qwen README, Answer.AI fsdp_qlora) reach 0.836 of the
+    utilisation of torchtune/NeMo on the same work; axolotl runs the HF Trainer; the choice is named in the warning."""
+    kw = dict(method="lora", model="llama-3.1-8b", tokens=1e8, gpu="h100-sxm", gpus=1)
+    hf = estimator.estimate(**kw)  # the fine-tuning default stack is hf
+    tt = estimator.estimate(**kw, overrides={"stack": "torchtune"})
+    ax = estimator.estimate(**kw, overrides={"stack": "axolotl"})
+    assert hf.values["stack"] == "hf" and hf.values["stack_efficiency"] == 0.836
+    assert ax.values["stack_efficiency"] == 0.836 and tt.values["stack_efficiency"] == 1.0
+    assert hf.values["compute_mfu"] / tt.values["compute_mfu"] == pytest.approx(0.836)
+    assert any("hf stack" in w for w in hf.warnings)

@@ -41,6 +41,12 @@ def validate(output, samples, fmt) -> None:
                         if not isinstance(v, (list, dict)):
                             click.echo(f"{key}.{sub}: {v:.3g}" if isinstance(v, float) else f"{key}.{sub}: {v}")
                 elif isinstance(value, list):
-                    click.echo(f"{key}: {', '.join(map(str, value)) or 'none'}")
+                    joined = ", ".join(map(str, value)) or "none"
+                    if len(joined) <= 120:
+                        click.echo(f"{key}: {joined}")
+                    else:  # one item per line: a long list stays readable on a terminal
+                        click.echo(f"{key}:")
+                        for item in value:
+                            click.echo(f"  - {item}")
                 else:
                     click.echo(f"{key}: {value:.3g}" if isinstance(value, float) else f"{key}: {value}")

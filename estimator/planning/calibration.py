@@ -38,6 +38,8 @@ PRIORS: dict[str, tuple[float, float, str]] = {
     "precision_efficiency:fp8": (math.log(0.5), 0.05, "weak prior: FP8 no faster than bf16"),
     "architecture_efficiency:moe": (math.log(0.5), 1.0, "DeepSeek-V3 report sec. 3.2.1: cross-node expert "
                                     "parallelism has a computation-to-communication ratio of about 1:1"),
+    "stack_efficiency:hf": (0.0, 0.5, "prior: as the fused-kernel stacks (torchtune, NeMo), held at half an "
+                            "observation's weight"),
     "architecture_efficiency:hybrid": (0.0, 1.0, "prior: as a dense transformer (the table's assumption before any "
                                        "hybrid run), held as firmly as the MoE prior"),
 }
@@ -50,6 +52,7 @@ CHECKED = "checked_tokens_per_gpu_second"  # fine-tuning throughput cases marked
 TARGETS = ["mfu", "tokens_per_gpu_second", "gpu_hours", "steady_state_hours", "gpus", "mfu_base", "size_exponent",
            "scale_exponent", "size_knee_params", "scale_reference_gpus", "method_efficiency", "precision_efficiency",
            "architecture_efficiency", "gpu_generation", "n_active", "method", "dtype", "architecture",
+           "stack", "stack_efficiency",
            "model_family", "train_flops_per_token", "peak_flops_per_gpu", "attention_overhead", "layers", "hidden",
            "seq_len", "offload_efficiency"]
 
@@ -96,8 +99,9 @@ def features(v: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     x[idx["scale_exponent"]] = -math.log(max(float(v["gpus"]), float(v["scale_reference_gpus"]))
                                          / float(v["scale_reference_gpus"]))
     theta[idx["scale_exponent"]] = float(v["scale_exponent"])
+    stack = "hf" if v["stack"] in ("hf", "axolotl") else str(v["stack"])  # axolotl runs the HF Trainer
     for name, value in (("method_efficiency", v["method"]), ("precision_efficiency", v["dtype"]),
-                        ("architecture_efficiency", v["architecture"])):
+                        ("architecture_efficiency", v["architecture"]), ("stack_efficiency", stack)):
         p = f"{name}:{value}"
         if p in idx:
             x[idx[p]], theta[idx[p]] = 1.0, math.log(float(v[name]))

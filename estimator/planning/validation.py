@@ -158,7 +158,7 @@ def to_markdown(results: list[CaseResult], summary: dict[str, Any]) -> str:
         "## What was fitted on, and what was only checked",
         "",
         "- **Fitted on** (`python -m estimator.planning.calibration`, one weighted least-squares fit of the utilisation",
-        "  tables: base by GPU generation, size and GPU-count exponents, LoRA/QLoRA, FP8, MoE and SSM-hybrid factors): the",
+        "  tables: base by GPU generation, size and GPU-count exponents, LoRA/QLoRA, FP8, MoE, SSM-hybrid and Hugging Face stack factors): the",
         f"  {s['gpu_hours_cases']} pretraining runs' GPU-hours (`cases.yaml`), the {s['benchmark_cases']} steady-state",
         f"  benchmarks (`benchmarks.yaml`) and the {s['finetune_throughput_cases']} fine-tuning throughput cases",
         "  (`finetune_throughput.yaml`). In-sample figures on these are optimistic; the leave-one-family-out",

@@ -102,7 +102,7 @@ def added_families_line(cv: CrossValidation) -> list[str]:
 def finetune_markdown(cv: CrossValidation, s: dict[str, Any]) -> list[str]:
     notes = finetune_notes()
     out = ["## Fine-tuning: steady-state throughput", "",
-           f"{s['finetune_throughput_cases']} measured fine-tuning runs (torchtune; NVIDIA NeMo, Megatron-Bridge, NeMo AutoModel and dgxc-benchmarking tables; fitted on), tokens per GPU per "
+           f"{s['finetune_throughput_cases']} measured fine-tuning runs (torchtune; NVIDIA NeMo, Megatron-Bridge, NeMo AutoModel and dgxc-benchmarking tables; the Hugging Face stack from Qwen's README and Answer.AI's fsdp_qlora; fitted on), tokens per GPU per "
            "second, recomputed from the model, method, GPU, sequence length, micro-batch, recomputation and LoRA "
            "settings the source states.", "",
            f"- Median absolute error **{s['finetune_throughput_median_abs_error']:.1%}**, worst "

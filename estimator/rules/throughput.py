@@ -55,15 +55,17 @@ def pipeline_efficiency(pipeline_parallel, grad_accum, virtual_pipeline):
 
 
 @rule(unit="fraction", formula="GPU-bound MFU = base (hardware generation) × size efficiency × scale efficiency × "
-      "method × precision × architecture efficiency × recompute efficiency × pipeline efficiency ÷ attention overhead "
-      "(steady state, while the GPU computes)",
+      "method × precision × architecture × stack efficiency × recompute efficiency × pipeline efficiency ÷ attention "
+      "overhead (steady state, while the GPU computes)",
       source="assumption tables 'mfu_base', 'size_exponent', 'scale_exponent', 'method_efficiency', "
-             "'precision_efficiency', 'architecture_efficiency' (fitted with leave-one-family-out validation, "
-             "docs/validation.md)")
+             "'precision_efficiency', 'architecture_efficiency', 'stack_efficiency' (fitted with leave-one-family-out "
+             "validation, docs/validation.md)")
 def compute_mfu(mfu_base, size_efficiency, scale_efficiency, method_efficiency, precision_efficiency,
-                architecture_efficiency, recompute_efficiency, pipeline_efficiency, attention_overhead):
+                architecture_efficiency, stack_efficiency, recompute_efficiency, pipeline_efficiency,
+                attention_overhead):
     return (mfu_base * size_efficiency * scale_efficiency * method_efficiency * precision_efficiency
-            * architecture_efficiency * recompute_efficiency * pipeline_efficiency / attention_overhead)
+            * architecture_efficiency * stack_efficiency * recompute_efficiency * pipeline_efficiency
+            / attention_overhead)
 
 
 @rule(unit="fraction", formula="MFU = GPU-bound MFU × offload efficiency (1 without CPU offload): steady-state "
