@@ -88,6 +88,8 @@ class Hardware(_Entry):
     peak_tflops: dict[Literal["fp32", "tf32", "bf16", "fp16", "fp8"], Annotated[float, Field(gt=0)] | None]
     interconnect_gbps: float | None = Field(None, gt=0)
     purchase_usd: float | None = Field(None, gt=0)
+    # a measured shortfall the speed rules do not model; every estimate on this GPU prints it as a warning
+    speed_caveat: str | None = None
 
     _id = field_validator("id")(classmethod(lambda cls, v: _check_id(v)))
 

@@ -46,6 +46,8 @@ def sanity_warnings(values: dict[str, Any], scenario: Scenario, hw: Any, context
         from estimator.units import plain
 
         out.append(f"wall clock {plain(values['wall_clock_hours'] / 8760)} years: add GPUs (--gpus) or a --deadline")
+    if getattr(hw, "speed_caveat", None):
+        out.append(f"{hw.id}: {hw.speed_caveat}")
     if not np.isfinite(values.get("tdp_w", np.nan)):
         out.append(f"{hw.id} has no published power figure in the catalog: energy and CO2 not computed")
     for key in ("mfu", "wall_clock_hours", "cost_usd"):
