@@ -158,6 +158,10 @@ def test_budget_adds_the_plans_route_and_the_report_charts_it():
     assert "At the budget of $50.0 k" in page
     over = [s.name for s, e in zip(c.scenarios, c.estimates) if e.cost_usd > 50_000]
     assert over and any(n == "over the $50.0 k budget: " + ", ".join(over) for n in c.notes)
+    # the plan's model, given by its size alone, trains at the same seq_len as the other pretraining routes (4,096,
+    # Llama 2's pretraining context); a model that states no context is not capped at GPT-3's 2,048
+    pretrain = [e for s, e in zip(c.scenarios, c.estimates) if e.method == "pretrain"]
+    assert {e.values["seq_len"] for e in pretrain} == {4096}
 
 
 def test_budget_below_one_gpu_hour_is_one_error():

@@ -105,3 +105,16 @@ def test_seq_len_beyond_context_warns():
 def test_monte_carlo_only_varies_what_moves_the_outputs_and_stays_in_bounds():
     e = estimator.estimate("lora", "llama-3.1-8b", "50M", gpu="h100-sxm", uncertainty=True)
     assert "usable_memory_fraction" not in e.uncertainty["ranges"]  # the GPU count is held: it moves nothing
+
+
+def test_a_model_given_by_size_alone_is_not_capped_at_gpt3s_context():
+    """An inline {'params': N} model borrows GPT-3's shape (layers, hidden, heads) but states no context: pretraining
+    runs at the seq_len rule's 4,096 (was capped at 2,048), fine-tuning at its 2,048, and the fit search still has
+    sequence lengths to try (up to 4× the resolved seq_len)."""
+    import estimator
+
+    pre = estimator.estimate("pretrain", {"params": 7e9}, "10B", gpu="h100-sxm", gpus=8)
+    ft = estimator.estimate("lora", {"params": 7e9}, "10M", gpu="h100-sxm")
+    assert pre.values["seq_len"] == 4096 and ft.values["seq_len"] == 2048
+    assert not any("exceeds the model" in w for w in pre.warnings)
+    assert estimator.fit({"params": 7e9}, "h100-sxm", "lora").max_seq_len >= 4096

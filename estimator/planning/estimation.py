@@ -92,7 +92,7 @@ def estimate_from(res, i: int, scenario: Scenario) -> Estimate:
         if not 0.5 <= ratio <= 2.0:
             warnings.append(f"token budget {si(values['train_tokens'])} is {ratio:.2g}× the compute-optimal "
                             f"{si(values['compute_optimal_tokens'])} tokens (~20 per parameter, Hoffmann et al. 2022)")
-    warnings += sanity_warnings(values, scenario, hw, float(values.get("context") or spec.context or 2048))
+    warnings += sanity_warnings(values, scenario, hw, float(values.get("context", spec.context or float("nan"))))
     warnings.append(settings_note(values, scenario.method))
     trace = res.trace(i)
     units = {s.name: s.unit for s in trace}

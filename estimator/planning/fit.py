@@ -127,9 +127,10 @@ SETTINGS_SHOWN = ("stack", "optimizer", "master_weights", "activation_recompute"
                   "activation_offload", "zero_stage", "micro_batch", "seq_len", "lora_rank", "lora_targets")
 
 
-def seq_len_candidates(context: float) -> np.ndarray:
-    """128 up to 4× the model context, 16 steps per doubling, multiples of 128."""
-    top = max(4.0 * float(context), 256.0)
+def seq_len_candidates(context: float, seq_len: float) -> np.ndarray:
+    """128 up to 4× the model context (4× the resolved seq_len when the model states none), 16 steps per doubling,
+    multiples of 128."""
+    top = max(4.0 * float(context if np.isfinite(context) else seq_len), 256.0)
     grid = np.unique(np.round(np.geomspace(128, top, int(np.log2(top / 128) * 16) + 2) / 128) * 128)
     return grid[grid >= 128]
 
@@ -147,7 +148,7 @@ def fit(model: str | dict[str, Any], gpu: str, method: str = "lora", overrides: 
     targets = tuple(FIT_TARGETS) + SETTINGS_SHOWN + ("context",)
     base = resolve_rows([scenario], cat, targets)[0]
     usable = float(base["usable_bytes_per_gpu"]) / GIB
-    seqs = seq_len_candidates(float(base["context"]))
+    seqs = seq_len_candidates(float(base["context"]), float(base["seq_len"]))
     ranks = 2.0 ** np.arange(0, 17) if method in ("lora", "qlora") else np.array([])
     cands = [{"seq_len": int(x)} for x in seqs] + [{"lora_rank": int(r)} for r in ranks]
     rows = resolve_rows([replace(scenario, overrides=dict(scenario.overrides) | c) for c in cands], cat,

@@ -124,7 +124,9 @@ def model_givens(model: ModelSpec, origin: str) -> dict[str, Given]:
         "mlp_active_experts": Given(active_experts, "experts", src, "catalog",
                                     "experts per token + shared experts (1 if dense)"),
         "vocab": Given(model.vocab or 50257, "tokens", src, "catalog", f"{model.id}.vocab"),
-        "context": Given(model.context or 2048, "tokens", src, "catalog", f"{model.id}.context"),
+        # a model given by its size alone states no context: its training seq_len is not capped (NaN)
+        "context": Given(float(model.context) if model.context else float("nan"), "tokens", src, "catalog",
+                         f"{model.id}.context" if model.context else "not stated: seq_len not capped"),
         "tied_embeddings": Given(model.tied_embeddings, "", src, "catalog", f"{model.id}.tied_embeddings"),
         "model_family": Given(model.family or model.id, "", src, "catalog", f"{model.id}.family"),
     }

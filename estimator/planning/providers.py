@@ -26,7 +26,7 @@ def assumption_provider(cat: Catalog, name: str, transform=None, extra_needs: tu
 
 
 def cap_seq_len(g: Given, ev: Evaluation) -> Given:
-    capped = np.minimum(g.value, ev.values["context"])
+    capped = np.fmin(g.value, ev.values["context"])  # fmin: a model without a stated context (NaN) caps nothing
     formula = g.formula + " capped at the model context" if np.any(capped != g.value) else g.formula
     return Given(scalar(capped), g.unit, g.source, g.kind, formula)
 
