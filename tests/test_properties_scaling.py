@@ -51,9 +51,10 @@ def test_powers_of_two_from_one_node_to_a_cluster_are_smooth():
     counts = 8 * 2 ** np.arange(12)
     wall, gpu_h, _ = timings("pretrain", "llama-2-7b", "h100-sxm", 1e12, counts)
     steps = gpu_h[1:] / gpu_h[:-1]
-    # up to 1,024 GPUs a doubling costs the fitted utilisation power law, 2^scale_exponent (2.7% at 0.0383), plus a
+    # up to 1,024 GPUs a doubling costs the fitted utilisation power law, 2^scale_exponent (2.9% at 0.0413), plus a
     # little interruption time
     per_doubling = 2 ** CAT.assumption("scale_exponent").rules[0].value
-    assert np.all(steps >= 1.0) and np.all(steps[counts[1:] <= 1024] < per_doubling * 1.01) and np.all(steps < 1.10)
+    assert np.all(steps >= 1.0) and np.all(steps[counts[1:] <= 1024] < per_doubling * 1.01)
+    assert np.all(steps < per_doubling * 1.08)  # interruption time adds < 7% per doubling even at 16,384 GPUs
     assert np.all(np.diff(steps) >= 0)
-    assert np.all(wall[1:] / wall[:-1] < 0.55)
+    assert np.all(wall[1:] / wall[:-1] < 0.56)  # start-up's fixed 0.25 h weighs in the 3-hour runs at 16,384 GPUs

@@ -83,7 +83,8 @@ def pretraining_markdown(rows: list[Any], cv: CrossValidation, s: dict[str, Any]
 
 # Families added to the dev set in December 2026 (issue 10), after the first seven: most of their GPU-hours are
 # GPUs × the days a model card or blog states, so they are rounder figures than the first seven families' tables.
-ADDED_FAMILIES = ("bloom", "phi-3", "starcoder", "smollm", "falcon", "zamba")
+ADDED_FAMILIES = ("bloom", "phi-3", "starcoder", "smollm", "falcon", "zamba", "granite", "jetmoe", "bloomberggpt",
+                  "stablelm", "olmo")
 
 
 def added_families_line(cv: CrossValidation) -> list[str]:
