@@ -86,8 +86,28 @@ def validation_yaml(name: str) -> dict[str, Any]:
     return data
 
 
-def features(v: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-    """(x, θ): the log-linear features of one evaluated scenario and the parameter values it used."""
+# the fitted factor tables and the choice each is keyed by (their rows read `when: {<choice>: ...}`)
+FACTORS = (("method_efficiency", "method"), ("precision_efficiency", "dtype"),
+           ("architecture_efficiency", "architecture"), ("stack_efficiency", "stack"))
+
+
+def factor_keys(cat: Catalog) -> dict[str, dict[str, str]]:
+    """table -> {choice: parameter key}: the choices one table row covers share its parameter, named after the first
+    (stack_efficiency's [hf, axolotl] row -> 'hf'), so a fitted factor follows the table, not a second list here."""
+    out: dict[str, dict[str, str]] = {}
+    for table, choice in FACTORS:
+        keys = out.setdefault(table, {})
+        for rule in cat.assumption(table).rules:
+            listed = (rule.when or {}).get(choice)
+            values = [listed] if isinstance(listed, str) else list(listed or [])
+            for value in values:
+                keys.setdefault(str(value), str(values[0]))
+    return out
+
+
+def features(v: dict[str, Any], keys: dict[str, dict[str, str]]) -> tuple[np.ndarray, np.ndarray]:
+    """(x, θ): the log-linear features of one evaluated scenario and the parameter values it used; `keys` from
+    factor_keys."""
     x, theta = np.zeros(len(PARAMS)), np.zeros(len(PARAMS))
     idx = {p: i for i, p in enumerate(PARAMS)}
     gen = str(v["gpu_generation"])
@@ -99,10 +119,9 @@ def features(v: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     x[idx["scale_exponent"]] = -math.log(max(float(v["gpus"]), float(v["scale_reference_gpus"]))
                                          / float(v["scale_reference_gpus"]))
     theta[idx["scale_exponent"]] = float(v["scale_exponent"])
-    stack = "hf" if v["stack"] in ("hf", "axolotl") else str(v["stack"])  # axolotl runs the HF Trainer
-    for name, value in (("method_efficiency", v["method"]), ("precision_efficiency", v["dtype"]),
-                        ("architecture_efficiency", v["architecture"]), ("stack_efficiency", stack)):
-        p = f"{name}:{value}"
+    for name, choice in FACTORS:
+        value = str(v[choice])
+        p = f"{name}:{keys[name].get(value, value)}"
         if p in idx:
             x[idx[p]], theta[idx[p]] = 1.0, math.log(float(v[name]))
     # With CPU offload only the GPU's share of the step scales with the fitted utilisation:
@@ -127,6 +146,7 @@ def evaluate_specs(specs: list[dict[str, Any]], cat: Catalog) -> list[dict[str, 
 def observations(cat: Catalog | None = None) -> list[Observation]:
     """Every scored case, recomputed with the current tables."""
     cat = cat or load_catalog(use_env=False)
+    keys = factor_keys(cat)
     cases = [c for c in validation_yaml("cases.yaml")["cases"] if c["kind"] == "gpu_hours"]
     benches = validation_yaml("benchmarks.yaml")["benchmarks"]
     tunes = validation_yaml("finetune_throughput.yaml")["cases"]
@@ -144,17 +164,17 @@ def observations(cat: Catalog | None = None) -> list[Observation]:
         steady = c.get("covers") == "steady_state"
         pred = v["gpus"] * v["steady_state_hours"] if steady else v["gpu_hours"]
         out.append(Observation(c["id"], str(v["model_family"]), "gpu_hours", float(c["reported"]), float(pred),
-                               *features(v), source=c["source"], note="steady state" if steady else "all-in"))
+                               *features(v, keys), source=c["source"], note="steady state" if steady else "all-in"))
     for b in benches:
         v = next(values)
         out.append(Observation(b["id"], str(v["model_family"]), "benchmark_mfu", benchmark_mfu_6nd(b, v),
-                               float(v["mfu"]), *features(v), source=b["source"]))
+                               float(v["mfu"]), *features(v, keys), source=b["source"]))
     for c in tunes:
         v = next(values)
         kind = "tokens_per_gpu_second" if c.get("fitted", True) else CHECKED
         out.append(Observation(c["id"], str(v["model_family"]), kind,
                                float(c["reported_tokens_per_gpu_second"]), float(v["tokens_per_gpu_second"]),
-                               *features(v), source=c["source"], note=c["cannot_express"]))
+                               *features(v, keys), source=c["source"], note=c["cannot_express"]))
     return out
 
 
